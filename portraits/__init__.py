@@ -1,0 +1,1 @@
+"""The domain: territories, indicators and the DuckDB warehouse. Plain Python, no Dagster."""

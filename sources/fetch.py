@@ -1,0 +1,214 @@
+"""Retrieve official files: from a mirror directory offline, or over HTTP into a cache online.
+
+One code path serves both ways. ``fetch(dataset)`` returns a :class:`Retrieval` that says where the
+file is and records its provenance (URL or mirror path, bytes, SHA-256, retrieval time).
+
+Settings (environment variables, or keyword arguments which win):
+
+* ``PORTRAITS_MIRROR_DIR``: a directory laid out like ``../shared/opendata``. When set, files are
+  read from it and nothing is downloaded.
+* ``PORTRAITS_CACHE_DIR``: where downloads go (default ``var/cache`` under the working directory).
+* ``PORTRAITS_MAX_BYTES``: size limit of one download (default 512 MiB).
+
+Downloads are written to a temporary file, checked (HTTP status, announced length, size limit) and
+only then renamed into the cache, so a failed or truncated download never leaves a file that looks
+complete. A JSON provenance record sits beside each cached file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .catalog import Dataset, get
+from .errors import FetchError
+
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_RETRIES = 3
+USER_AGENT = "portraits-territoire/0.1 (+SPRO Pays de la Loire)"
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    dataset_id: str
+    path: Path
+    origin: str  # "mirror" or "http"
+    url: str  # official URL, or the URL actually downloaded
+    bytes: int
+    sha256: str
+    retrieved_at: str  # ISO 8601, UTC
+
+    def as_record(self) -> dict:
+        d = asdict(self)
+        d["path"] = str(self.path)
+        return d
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def mirror_dir_setting() -> Path | None:
+    value = os.environ.get("PORTRAITS_MIRROR_DIR", "").strip()
+    return Path(value) if value else None
+
+
+def cache_dir_setting() -> Path:
+    value = os.environ.get("PORTRAITS_CACHE_DIR", "").strip()
+    return Path(value) if value else Path("var") / "cache"
+
+
+def fetch(
+    dataset: Dataset | str,
+    *,
+    mirror_dir: Path | str | None = None,
+    cache_dir: Path | str | None = None,
+    url: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    retries: int = DEFAULT_RETRIES,
+    max_bytes: int | None = None,
+) -> Retrieval:
+    """Return the local file of ``dataset``, from the mirror if one is set, else downloaded.
+
+    ``url`` overrides the official URL (tests point it at a local server). Raises
+    :class:`FetchError` naming the dataset and the path or URL at fault.
+    """
+    ds = get(dataset) if isinstance(dataset, str) else dataset
+    mirror = Path(mirror_dir) if mirror_dir is not None else mirror_dir_setting()
+    if url is None and mirror is not None:
+        return from_mirror(ds, mirror)
+    cache = Path(cache_dir) if cache_dir is not None else cache_dir_setting()
+    if max_bytes is None:
+        max_bytes = int(os.environ.get("PORTRAITS_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return download(ds, url or ds.url, cache, timeout=timeout, retries=retries, max_bytes=max_bytes)
+
+
+def from_mirror(ds: Dataset, mirror: Path) -> Retrieval:
+    path = mirror / ds.mirror_path
+    if not mirror.is_dir():
+        raise FetchError(ds.id, str(mirror), "mirror directory not found (PORTRAITS_MIRROR_DIR)")
+    if not path.is_file():
+        raise FetchError(ds.id, str(path), "file missing from the mirror directory")
+    return Retrieval(
+        dataset_id=ds.id,
+        path=path,
+        origin="mirror",
+        url=ds.url,
+        bytes=path.stat().st_size,
+        sha256=sha256_of(path),
+        retrieved_at=_now(),
+    )
+
+
+def _target_name(ds: Dataset, url: str) -> str:
+    name = Path(ds.mirror_path).name
+    return name or url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def download(
+    ds: Dataset,
+    url: str,
+    cache: Path,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    retries: int = DEFAULT_RETRIES,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Retrieval:
+    """Download ``url`` into ``cache/<dataset id>/`` with retries; atomic on success."""
+    target_dir = cache / ds.id
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / _target_name(ds, url)
+    last_error = "no attempt"
+    for attempt in range(1, max(1, retries) + 1):
+        tmp = target.with_name(f".{target.name}.part-{os.getpid()}")
+        try:
+            size, digest = _download_once(url, tmp, timeout=timeout, max_bytes=max_bytes)
+        except _Permanent as exc:
+            tmp.unlink(missing_ok=True)
+            raise FetchError(ds.id, url, str(exc)) from None
+        except (urllib.error.URLError, OSError, _Transient) as exc:
+            tmp.unlink(missing_ok=True)
+            last_error = f"attempt {attempt}/{retries}: {exc}"
+            if attempt < retries:
+                time.sleep(min(0.5 * 2 ** (attempt - 1), 8))
+            continue
+        os.replace(tmp, target)
+        retrieval = Retrieval(
+            dataset_id=ds.id,
+            path=target,
+            origin="http",
+            url=url,
+            bytes=size,
+            sha256=digest,
+            retrieved_at=_now(),
+        )
+        record = target.with_name(target.name + ".provenance.json")
+        record.write_text(json.dumps(retrieval.as_record(), indent=2, ensure_ascii=False))
+        return retrieval
+    raise FetchError(ds.id, url, f"download failed after {retries} attempts ({last_error})")
+
+
+class _Transient(Exception):
+    """A failure worth retrying (truncated body, 5xx, timeout)."""
+
+
+class _Permanent(Exception):
+    """A failure not worth retrying (404, size limit)."""
+
+
+def _download_once(url: str, tmp: Path, *, timeout: float, max_bytes: int) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    try:
+        response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 (http/https only)
+    except urllib.error.HTTPError as exc:
+        if 500 <= exc.code < 600 or exc.code == 429:
+            raise _Transient(f"HTTP {exc.code} {exc.reason}") from None
+        raise _Permanent(f"HTTP {exc.code} {exc.reason}") from None
+    with response:
+        announced = response.headers.get("Content-Length")
+        expected = int(announced) if announced and announced.isdigit() else None
+        if expected is not None and expected > max_bytes:
+            raise _Permanent(f"announced size {expected} bytes exceeds the limit of {max_bytes} bytes")
+        h = hashlib.sha256()
+        size = 0
+        with open(tmp, "wb") as out:
+            while True:
+                try:
+                    block = response.read(1 << 16)
+                except Exception as exc:  # http.client.IncompleteRead and friends
+                    raise _Transient(f"connection broken after {size} bytes: {exc!r}") from None
+                if not block:
+                    break
+                size += len(block)
+                if size > max_bytes:
+                    raise _Permanent(f"download exceeds the limit of {max_bytes} bytes")
+                h.update(block)
+                out.write(block)
+    if expected is not None and size != expected:
+        raise _Transient(f"truncated response: got {size} of {expected} announced bytes")
+    return size, h.hexdigest()
+
+
+def copy_into(retrieval: Retrieval, dest_dir: Path) -> Path:
+    """Copy a retrieved file somewhere else (used by tests to build a local mirror)."""
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    dest = dest_dir / retrieval.path.name
+    shutil.copyfile(retrieval.path, dest)
+    return dest

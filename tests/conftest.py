@@ -1,0 +1,36 @@
+"""Shared fixtures. Tests read the real official files from the mirror (``../shared/opendata``, or
+``PORTRAITS_MIRROR_DIR``) at run time; nothing from it is committed here."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def mirror_path() -> Path:
+    value = os.environ.get("PORTRAITS_MIRROR_DIR", "").strip()
+    return Path(value) if value else REPO.parent / "shared" / "opendata"
+
+
+@pytest.fixture(scope="session")
+def mirror() -> Path:
+    path = mirror_path()
+    if not (path / "README.md").is_file():
+        pytest.fail(f"mirror of the official files not found at {path} (set PORTRAITS_MIRROR_DIR)")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
