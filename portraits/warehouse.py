@@ -99,6 +99,11 @@ def record_source(con, dataset, retrieval, rows: int) -> None:
     )
 
 
+def sql_string(text: str) -> str:
+    """An SQL string literal for statements that accept no bound parameter (ATTACH, COPY)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
@@ -114,7 +119,8 @@ def stage_published(work_db: Path, staged_path: Path, *, build_id: str, started_
         p.unlink(missing_ok=True)
     counts: dict[str, int] = {}
     with connect(work_db) as con:
-        con.execute("attach ? as pub", [str(staged_path)])
+        # ATTACH takes no bound parameter: quote the path as an SQL string literal.
+        con.execute(f"attach {sql_string(str(staged_path))} as pub")
         tables = con.execute(
             """select table_schema, table_name from information_schema.tables
                where table_catalog = current_database() and table_schema in ('ref', 'indicators', 'meta')

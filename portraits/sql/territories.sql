@@ -1,7 +1,8 @@
 -- Territory sets: every set is a list of (territory_id, label, commune_code) members in
 -- staging.territory_member; ref.territory_set / ref.territory / ref.territory_commune derive from it.
 create or replace table staging.territory_set (
-    set_id varchar, label varchar, source_id varchar, description varchar, sort_order integer
+    set_id varchar, label varchar, source_id varchar, description varchar, sort_order integer,
+    portraits boolean  -- true: one portrait per territory is rendered for this set
 );
 create or replace table staging.territory_member (
     set_id varchar, territory_id varchar, label varchar, commune_code varchar
@@ -9,12 +10,12 @@ create or replace table staging.territory_member (
 
 insert into staging.territory_set values
   ('clpe', 'Territoires locaux (comités locaux pour l''emploi, périmètres des Clefop)', 'clpe_communes',
-   'France Travail CLPE referential: 18 territories coded in the region and the region part of the 2 cross-border ones (CLPE35001 Redon, CLPE61003 Alençon). Out-of-region communes of CLPE44003 and CLPE72002 are kept and flagged.', 1),
-  ('commune', 'Communes', 'cog_communes_2026', 'The current communes of the region, COG 2026.', 2),
+   'France Travail CLPE referential: 18 territories coded in the region and the region part of the 2 cross-border ones (CLPE35001 Redon, CLPE61003 Alençon). Out-of-region communes of CLPE44003 and CLPE72002 are kept and flagged.', 1, true),
+  ('commune', 'Communes', 'cog_communes_2026', 'The current communes of the region, COG 2026.', 2, false),
   ('epci', 'Intercommunalités (EPCI à fiscalité propre)', 'cog_epci_2026',
-   'EPCI with at least one commune in the region, with all their member communes (out-of-region members flagged); ZZZZZZZZZ groups the communes without EPCI (L''Île-d''Yeu).', 3),
-  ('departement', 'Départements', 'cog_departements_2026', 'The 5 départements of the region.', 4),
-  ('region', 'Région', 'cog_regions_2026', 'Pays de la Loire (52).', 5);
+   'EPCI with at least one commune in the region, with all their member communes (out-of-region members flagged); ZZZZZZZZZ groups the communes without EPCI (L''Île-d''Yeu).', 3, false),
+  ('departement', 'Départements', 'cog_departements_2026', 'The 5 départements of the region.', 4, false),
+  ('region', 'Région', 'cog_regions_2026', 'Pays de la Loire (52).', 5, false);
 
 insert into staging.territory_member
 select 'commune', commune_code, label, commune_code from ref.commune where in_region;

@@ -1,6 +1,6 @@
 -- Derive the published territory tables from staging.territory_set / staging.territory_member.
 create or replace table ref.territory_set as
-select set_id, label, source_id, description from staging.territory_set order by sort_order, set_id;
+select set_id, label, source_id, description, portraits from staging.territory_set order by sort_order, set_id;
 
 create or replace table ref.territory_commune as
 select m.set_id, m.territory_id, m.commune_code, coalesce(c.in_region, false) as in_region

@@ -1,0 +1,89 @@
+"""What people read (group ``portraits``): the staged published database, the portraits, the
+catalogue page, and their publication into ``output/``."""
+
+
+import shutil
+import time
+
+import duckdb
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from portraits import publication, warehouse
+from reports import build as report_build
+from reports import site
+from reports.formatting import long_date
+
+from ..resources import PortraitsSettings
+from .warehouse import indicator_observations
+
+
+def _build_info(context: AssetExecutionContext) -> dict:
+    return {"build_id": context.run_id, "date_label": long_date(warehouse.now())}
+
+
+@asset(group_name="portraits", pool="duckdb_writer", deps=[indicator_observations], kinds={"duckdb"})
+def published_database(context: AssetExecutionContext, settings: PortraitsSettings) -> MaterializeResult:
+    """A new copy of the published schemas (``ref``, ``indicators``, ``meta``) in the build
+    directory, with its ``meta.build`` row. Readers get it only when ``published_outputs`` swaps it
+    in; until then they keep reading the previous ``output/portraits.duckdb``."""
+    build_dir = settings.build_path()
+    if build_dir.exists():
+        shutil.rmtree(build_dir)
+    build_dir.mkdir(parents=True)
+    started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    counts = warehouse.stage_published(settings.work_db_path(), build_dir / "portraits.duckdb",
+                                       build_id=context.run_id, started_at=started)
+    return MaterializeResult(metadata={"path": str(build_dir / "portraits.duckdb"),
+                                       "tables": MetadataValue.json(counts)})
+
+
+@asset(group_name="portraits", deps=[published_database], kinds={"html", "pdf"})
+def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) -> MaterializeResult:
+    """For every territory of every set flagged for portraits (``clpe`` and coordinators' sets):
+    ``portraits/<set_id>/<territory_id>/portrait.html``, ``portrait.pdf`` and ``indicateurs.csv``
+    (``;``-separated, UTF-8 with BOM) in the build directory."""
+    build_dir = settings.build_path()
+    db = build_dir / "portraits.duckdb"
+    with duckdb.connect(str(db), read_only=True) as con:
+        sets = [r[0] for r in con.execute(
+            "select set_id from ref.territory_set where portraits order by set_id").fetchall()]
+    info = _build_info(context)
+    results = []
+    t0 = time.perf_counter()
+    for set_id in sets:
+        results += report_build.render_set(db, set_id, build_dir, info, workers=settings.workers or None)
+    wall = time.perf_counter() - t0
+    return MaterializeResult(metadata={
+        "sets": MetadataValue.json(sets),
+        "portraits": len(results),
+        "pdf_pages": sum(r["pages"] for r in results),
+        "wall_seconds": round(wall, 2),
+        "html_seconds_sum": round(sum(r["html_seconds"] for r in results), 2),
+        "pdf_seconds_sum": round(sum(r["pdf_seconds"] for r in results), 2),
+        "output_dir": str(build_dir / "portraits"),
+    })
+
+
+@asset(group_name="portraits", deps=[portrait_files], kinds={"html"})
+def catalogue_page(context: AssetExecutionContext, settings: PortraitsSettings) -> MaterializeResult:
+    """The catalogue ``index.html``: every set and territory with its HTML, PDF and CSV downloads,
+    a search box, the build date and the data vintages. Works from the files alone."""
+    build_dir = settings.build_path()
+    with duckdb.connect(str(build_dir / "portraits.duckdb"), read_only=True) as con:
+        out = site.render_catalogue(con, build_dir, _build_info(context))
+    return MaterializeResult(metadata={"path": str(out)})
+
+
+@asset(group_name="portraits", deps=[catalogue_page], kinds={"python"})
+def published_outputs(context: AssetExecutionContext, settings: PortraitsSettings) -> MaterializeResult:
+    """Publication: swap the complete build into ``output/`` (database by atomic rename, portrait
+    folders per set, then the catalogue page). Runs only when every upstream asset and blocking
+    check succeeded, so a failed build leaves the previous publication exactly as it was."""
+    done = publication.publish(settings.build_path(), settings.output_path())
+    published_db = settings.output_path() / "portraits.duckdb"
+    with duckdb.connect(str(published_db), read_only=True) as pub:
+        build_row = pub.execute("select * from meta.build where build_id = ?", [context.run_id]).fetchall()
+    with warehouse.connect(settings.work_db_path()) as con:
+        con.executemany("insert into meta.build values (?, ?, ?, ?, ?)", build_row)
+    return MaterializeResult(metadata={"published": MetadataValue.json(done),
+                                       "output_dir": str(settings.output_path())})

@@ -1,0 +1,62 @@
+"""Blocking asset checks: a failing check stops the run before publication, with its reason in the
+UI and in the CLI output."""
+
+
+from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
+
+from portraits import quality, warehouse
+
+from .assets.ingest import SOURCE_ASSETS
+from .assets.warehouse import indicator_observations, territory_sets
+from .resources import PortraitsSettings
+
+
+def _result(problems: list[str], what: str) -> AssetCheckResult:
+    return AssetCheckResult(
+        passed=not problems,
+        severity=AssetCheckSeverity.ERROR,
+        description=(what if not problems else f"{what}: FAILED\n" + "\n".join(problems)),
+        metadata={"problems": len(problems), "first_problems": "\n".join(problems[:10]) or "none"},
+    )
+
+
+@asset_check(asset=indicator_observations, blocking=True,
+             description="For every additive indicator, the sum over each set's territories equals the region's value.")
+def regional_totals_equal_sum_of_territories(settings: PortraitsSettings) -> AssetCheckResult:
+    with warehouse.connect(settings.work_db_path(), read_only=True) as con:
+        return _result(quality.regional_totals(con), "regional totals equal the sum of territories")
+
+
+@asset_check(asset=indicator_observations, blocking=True,
+             description="One observation per (set, territory, indicator, period); statuses in ok/secret/missing/estimate; secret and missing carry no value.")
+def observations_well_formed(settings: PortraitsSettings) -> AssetCheckResult:
+    with warehouse.connect(settings.work_db_path(), read_only=True) as con:
+        problems = quality.unique_observation_keys(con) + quality.statuses_valid(con)
+    return _result(problems, "observation keys and statuses")
+
+
+@asset_check(asset=territory_sets, blocking=True,
+             description="Each of the region's 1,228 communes is in exactly one territory of every standard set.")
+def standard_sets_partition_region(settings: PortraitsSettings) -> AssetCheckResult:
+    with warehouse.connect(settings.work_db_path(), read_only=True) as con:
+        return _result(quality.partition_sets_cover_region(con), "standard sets partition the region")
+
+
+def _source_check(asset_def):
+    table = asset_def.key.path[-1].removeprefix("raw_")
+
+    @asset_check(asset=asset_def, blocking=True, name="not_empty_and_codes_well_formed",
+                 description="The raw table is not empty and its commune codes are 5-character text.")
+    def _check(context: AssetCheckExecutionContext, settings: PortraitsSettings) -> AssetCheckResult:
+        with warehouse.connect(settings.work_db_path(), read_only=True) as con:
+            n = con.execute(f'select count(*) from raw."{table}"').fetchone()[0]
+            problems = [] if n else [f"raw.{table} is empty"]
+            problems += quality.commune_codes_well_formed(con, "raw", table)
+        return _result(problems, f"raw.{table}: {n} rows")
+
+    return _check
+
+
+SOURCE_CHECKS = [_source_check(a) for a in SOURCE_ASSETS]
+ALL_CHECKS = [regional_totals_equal_sum_of_territories, observations_well_formed,
+              standard_sets_partition_region, *SOURCE_CHECKS]

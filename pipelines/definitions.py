@@ -1,0 +1,31 @@
+"""Dagster definitions: the only module tree that imports dagster. Loading does no work (no
+network, no file, no environment read): paths are resolved when assets run."""
+
+
+from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
+
+from .assets.ingest import SOURCE_ASSETS
+from .assets.portraits import catalogue_page, portrait_files, published_database, published_outputs
+from .assets.warehouse import indicator_observations, ref_geography, territory_sets
+from .checks import ALL_CHECKS
+from .resources import PortraitsSettings
+
+ALL_ASSETS = [*SOURCE_ASSETS, ref_geography, territory_sets, indicator_observations,
+              published_database, portrait_files, catalogue_page, published_outputs]
+
+# The main job: every asset and check, end to end. In-process: the steps share one DuckDB writer
+# and the PDF rendering spreads itself over processes.
+build_all = define_asset_job(
+    "build_all",
+    selection=AssetSelection.all(),
+    executor_def=in_process_executor,
+    description="Ingest every official file, build territories and indicators, render the portraits "
+                "and publish output/ (the same graph as the UI shows).",
+)
+
+defs = Definitions(
+    assets=ALL_ASSETS,
+    asset_checks=ALL_CHECKS,
+    jobs=[build_all],
+    resources={"settings": PortraitsSettings()},
+)

@@ -1,0 +1,7 @@
+"""Module-level accessor so that ``reconstructable`` can rebuild the job in any process."""
+
+from .definitions import build_all, defs
+
+
+def build_all_job():
+    return defs.resolve_job_def(build_all.name)

@@ -1,0 +1,59 @@
+"""The one resource of the pipeline: where things live. Read from environment variables at run
+time (never at import), with project-relative defaults (the embedded default: local files)."""
+
+
+import os
+from pathlib import Path
+
+from dagster import ConfigurableResource
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+class PortraitsSettings(ConfigurableResource):
+    """Paths and options. Empty fields fall back to environment variables, then to defaults:
+
+    - ``work_db``: ``PORTRAITS_WORK_DB`` or ``var/work.duckdb`` (the single writer's database)
+    - ``output_dir``: ``PORTRAITS_OUTPUT_DIR`` or ``output`` (what readers and coordinators get)
+    - ``build_dir``: ``PORTRAITS_BUILD_DIR`` or ``var/build`` (a build before publication)
+    - ``mirror_dir``: ``PORTRAITS_MIRROR_DIR`` (offline copies of the official files); empty = download
+    - ``cache_dir``: ``PORTRAITS_CACHE_DIR`` or ``var/cache`` (downloads)
+    - ``territory_files``: ``PORTRAITS_TERRITORY_FILES`` (``os.pathsep``-separated definition CSVs)
+    - ``workers``: processes rendering PDFs (0 = one per core)
+    """
+
+    work_db: str = ""
+    output_dir: str = ""
+    build_dir: str = ""
+    mirror_dir: str = ""
+    cache_dir: str = ""
+    territory_files: str = ""
+    workers: int = 0
+
+    def work_db_path(self) -> Path:
+        return Path(self.work_db or _env("PORTRAITS_WORK_DB", "var/work.duckdb"))
+
+    def output_path(self) -> Path:
+        return Path(self.output_dir or _env("PORTRAITS_OUTPUT_DIR", "output"))
+
+    def build_path(self) -> Path:
+        return Path(self.build_dir or _env("PORTRAITS_BUILD_DIR", "var/build"))
+
+    def mirror_path(self) -> Path | None:
+        value = self.mirror_dir or _env("PORTRAITS_MIRROR_DIR", "")
+        return Path(value) if value else None
+
+    def cache_path(self) -> Path:
+        return Path(self.cache_dir or _env("PORTRAITS_CACHE_DIR", "var/cache"))
+
+    def territory_file_paths(self) -> list[Path]:
+        value = self.territory_files or _env("PORTRAITS_TERRITORY_FILES", "")
+        return [Path(p) for p in value.split(os.pathsep) if p.strip()]
+
+    def fetch_kwargs(self) -> dict:
+        mirror = self.mirror_path()
+        return {"mirror_dir": mirror, "cache_dir": self.cache_path()} if mirror else {
+            "cache_dir": self.cache_path()}

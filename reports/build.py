@@ -1,0 +1,95 @@
+"""Write the per-territory files: portrait.html, portrait.pdf, indicateurs.csv.
+
+Reads the staged database read-only; writes under ``<root>/portraits/<set_id>/<territory_id>/``.
+Rendering is spread over processes (WeasyPrint is CPU-bound): each worker opens its own read-only
+connection.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import duckdb
+
+from . import render
+from .formatting import csv_number
+from .portrait import comparison_areas, portrait_context
+
+CSV_COLUMNS = ["zone", "code_zone", "indicateur", "libelle", "periode", "valeur", "unite", "statut",
+               "numerateur", "denominateur", "source", "millesime", "note"]
+
+
+def indicators_csv(con, set_id: str, territory_id: str) -> bytes:
+    """``;``-separated, UTF-8 with BOM, decimal comma: opens as is in a French spreadsheet."""
+    areas = comparison_areas(con, set_id, territory_id)
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    w.writerow(CSV_COLUMNS)
+    for a in areas:
+        rows = con.execute(
+            """select o.indicator_id, c.label, o.period, o.value, c.unit, o.status, o.numerator,
+                      o.denominator, o.source_id, s.vintage, o.note, c.decimals
+               from indicators.observation o
+               join indicators.catalog c using (indicator_id)
+               left join meta.source s on s.source_id = o.source_id
+               where o.set_id = ? and o.territory_id = ?
+               order by o.indicator_id, o.period""",
+            [a["set_id"], a["territory_id"]],
+        ).fetchall()
+        for ind, label, period, value, unit, status, num, den, src, vintage, note, decimals in rows:
+            w.writerow([a["label"], a["territory_id"], ind, label, period,
+                        csv_number(value, decimals if decimals else None), unit, status,
+                        csv_number(num), csv_number(den), src, vintage or "", note or ""])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def render_territory(con, set_id: str, territory_id: str, root: Path, build: dict, *, pdf: bool = True) -> dict:
+    out = root / "portraits" / set_id / territory_id
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    ctx = portrait_context(con, set_id, territory_id, build=build)
+    html = render.render("portrait.html.j2", **ctx)
+    (out / "portrait.html").write_text(html, encoding="utf-8")
+    (out / "indicateurs.csv").write_bytes(indicators_csv(con, set_id, territory_id))
+    t1 = time.perf_counter()
+    pages = render.html_to_pdf(html, out / "portrait.pdf", base_url=out) if pdf else 0
+    t2 = time.perf_counter()
+    return {"set_id": set_id, "territory_id": territory_id, "label": ctx["territory"]["label"],
+            "dir": str(out), "pages": pages, "html_seconds": t1 - t0, "pdf_seconds": t2 - t1}
+
+
+def _worker(args):
+    db_path, set_id, ids, root, build, pdf = args
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        return [render_territory(con, set_id, tid, Path(root), build, pdf=pdf) for tid in ids]
+    finally:
+        con.close()
+
+
+def render_set(db_path: Path, set_id: str, root: Path, build: dict, *, territory_ids=None,
+               workers: int | None = None, pdf: bool = True) -> list[dict]:
+    """Render every territory of ``set_id`` (or only ``territory_ids``)."""
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        ids = [r[0] for r in con.execute(
+            "select territory_id from ref.territory where set_id = ? order by territory_id", [set_id]
+        ).fetchall()]
+    if territory_ids is not None:
+        wanted = set(territory_ids)
+        ids = [i for i in ids if i in wanted]
+    if not ids:
+        return []
+    workers = workers or min(len(ids), os.cpu_count() or 1, 4)
+    if workers <= 1:
+        return _worker((db_path, set_id, ids, root, build, pdf))
+    chunks = [ids[i::workers] for i in range(workers)]
+    results: list[dict] = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for part in pool.map(_worker, [(db_path, set_id, c, root, build, pdf) for c in chunks]):
+            results.extend(part)
+    return sorted(results, key=lambda r: r["territory_id"])

@@ -1,0 +1,69 @@
+"""French formatting of numbers, percentages and dates (Babel, locale fr_FR).
+
+Babel separates thousands with a narrow no-break space (U+202F) and uses a decimal comma:
+``1 234,5``. Missing and secret values are written out, never shown as 0.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+LOCALE = "fr_FR"
+STATUS_LABELS = {
+    "ok": "",
+    "secret": "secret statistique",
+    "missing": "non disponible",
+    "estimate": "estimation",
+}
+
+
+def is_missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def number(value, decimals: int = 0, status: str | None = None) -> str:
+    """``1234.5`` → ``1 234,5`` (narrow no-break spaces); secret/missing spelled out."""
+    if status in ("secret", "missing") or is_missing(value):
+        return STATUS_LABELS.get(status or "missing", "non disponible")
+    fmt = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return format_decimal(value, format=fmt, locale=LOCALE)
+
+
+def signed(value, decimals: int = 1, status: str | None = None) -> str:
+    text = number(value, decimals, status)
+    if status in ("secret", "missing") or is_missing(value):
+        return text
+    return ("+" if value > 0 else "") + text if value != 0 else text
+
+
+def percent(value, decimals: int = 1, status: str | None = None, signed_: bool = False) -> str:
+    text = signed(value, decimals, status) if signed_ else number(value, decimals, status)
+    if status in ("secret", "missing") or is_missing(value):
+        return text
+    return text + "\u00a0%"
+
+
+def csv_number(value, decimals: int | None = None) -> str:
+    """For CSV files opened by a French spreadsheet: decimal comma, no thousands separator."""
+    if is_missing(value):
+        return ""
+    if decimals is None:
+        text = repr(float(value)) if not float(value).is_integer() else str(int(value))
+    else:
+        text = f"{float(value):.{decimals}f}"
+    return text.replace(".", ",")
+
+
+def long_date(value) -> str:
+    """``2026-11-29`` (or a datetime / ISO string) → ``29 novembre 2026``."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if isinstance(value, datetime):
+        value = value.date()
+    if not isinstance(value, date):
+        return str(value)
+    return format_date(value, format="long", locale=LOCALE)

@@ -1,0 +1,52 @@
+"""Jinja2 environment (autoescape, StrictUndefined, French filters) and HTML → PDF (WeasyPrint)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from . import formatting
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+
+
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "j2"], default_for_string=True, default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = formatting.number
+    env.filters["pct"] = formatting.percent
+    env.filters["signed"] = formatting.signed
+    env.filters["long_date"] = formatting.long_date
+    env.globals["status_label"] = formatting.STATUS_LABELS
+    env.globals["css"] = (STATIC / "portrait.css").read_text(encoding="utf-8")
+    return env
+
+
+_ENV: Environment | None = None
+
+
+def env() -> Environment:
+    global _ENV
+    if _ENV is None:
+        _ENV = environment()
+    return _ENV
+
+
+def render(template: str, **context) -> str:
+    return env().get_template(template).render(**context)
+
+
+def html_to_pdf(html: str, out: Path, base_url: str | Path | None = None) -> int:
+    """Write ``out`` from ``html``; returns the number of pages."""
+    from weasyprint import HTML
+
+    doc = HTML(string=html, base_url=str(base_url) if base_url else None).render()
+    doc.write_pdf(out)
+    return len(doc.pages)
