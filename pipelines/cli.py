@@ -57,6 +57,7 @@ def cmd_build(args) -> int:
     from dagster import DagsterInstance, execute_job, reconstructable
 
     from .jobs import build_all_job
+    from .report import failure_reasons
 
     instance = DagsterInstance.get()
     result = execute_job(reconstructable(build_all_job), instance=instance, raise_on_error=False)
@@ -66,15 +67,8 @@ def cmd_build(args) -> int:
               f"(catalogue: {out}/index.html)")
         return 0
     print(f"portraits: build {result.run_id} FAILED; nothing was published.", file=sys.stderr)
-    for event in result.all_events:
-        if event.event_type_value == "STEP_FAILURE":
-            err = event.event_specific_data.error
-            print(f"  step {event.step_key}: {err.message.strip() if err else 'failed'}", file=sys.stderr)
-        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
-            data = event.event_specific_data
-            if not data.passed:
-                print(f"  check {data.check_name} on {data.asset_key.to_user_string()}: "
-                      f"{data.description or 'failed'}", file=sys.stderr)
+    for reason in failure_reasons(result.all_events):
+        print(f"  {reason}", file=sys.stderr)
     return 1
 
 

@@ -7,18 +7,18 @@ create schema if not exists meta;
 
 create table if not exists meta.source (
     source_id    varchar primary key,  -- dataset id of sources/catalog.py
-    title        varchar,
     publisher    varchar,
     url          varchar,              -- official URL (or the URL actually downloaded)
-    page         varchar,              -- publisher's landing page
     licence      varchar,
     vintage      varchar,
-    layout       varchar,              -- 'official' or 'derived' (see sources/catalog.py)
-    origin       varchar,              -- 'mirror' or 'http'
     retrieved_at varchar,              -- ISO 8601 UTC
     sha256       varchar,
     bytes        bigint,
     rows         bigint,
+    title        varchar,              -- French title, cited in the portraits
+    page         varchar,              -- publisher's landing page
+    layout       varchar,              -- 'official' or 'derived' (see sources/catalog.py)
+    origin       varchar,              -- 'mirror' or 'http'
     note         varchar
 );
 

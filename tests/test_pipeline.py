@@ -1,0 +1,244 @@
+"""The whole pipeline end to end (the Dagster job build_all) on the real files of the mirror.
+
+One build runs per test session into a temporary project folder; the tests then read the published
+database read-only, the portraits and the catalogue, and assert real values of the official files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from dagster import DagsterInstance
+
+from pipelines.jobs import build_all_job
+from pipelines.report import failure_reasons
+
+
+def _env(root: Path, mirror: Path) -> dict:
+    return {
+        "PORTRAITS_WORK_DB": str(root / "var" / "work.duckdb"),
+        "PORTRAITS_OUTPUT_DIR": str(root / "output"),
+        "PORTRAITS_BUILD_DIR": str(root / "var" / "build"),
+        "PORTRAITS_CACHE_DIR": str(root / "var" / "cache"),
+        "PORTRAITS_MIRROR_DIR": str(mirror),
+        "PORTRAITS_TERRITORY_FILES": "",
+    }
+
+
+def run_build(root: Path, mirror: Path, extra_env: dict | None = None):
+    env = _env(root, mirror) | (extra_env or {})
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        with DagsterInstance.ephemeral() as instance:
+            return build_all_job().execute_in_process(instance=instance, raise_on_error=False)
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory, mirror):
+    root = tmp_path_factory.mktemp("project")
+    result = run_build(root, mirror)
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    return root
+
+
+@pytest.fixture()
+def db(built):
+    con = duckdb.connect(str(built / "output" / "portraits.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
+def official_populations(mirror: Path) -> pd.DataFrame:
+    return pd.read_csv(mirror / "insee_rp/populations_historiques_pmun_2010_2022_geo2026_r52.csv",
+                       sep=";", dtype={"CODGEO": str})
+
+
+def test_contract_tables_and_columns(db):
+    expected = {
+        ("ref", "territory_set"): ["set_id", "label", "source_id"],
+        ("ref", "territory"): ["set_id", "territory_id", "label", "n_communes", "n_communes_outside_region"],
+        ("ref", "territory_commune"): ["set_id", "territory_id", "commune_code"],
+        ("indicators", "catalog"): ["indicator_id", "label", "unit", "source_id", "description"],
+        ("indicators", "observation"): ["set_id", "territory_id", "indicator_id", "period", "value",
+                                        "numerator", "denominator", "status", "source_id"],
+        ("meta", "source"): ["source_id", "publisher", "url", "licence", "vintage", "retrieved_at",
+                             "sha256", "bytes", "rows"],
+        ("meta", "build"): ["build_id", "started_at", "finished_at", "schema_version", "code_version"],
+    }
+    for (schema, table), cols in expected.items():
+        got = [r[0] for r in db.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+            "order by ordinal_position", [schema, table]).fetchall()]
+        assert got[: len(cols)] == cols, (schema, table, got)
+    assert db.execute("select data_type from information_schema.columns where table_schema='ref' "
+                      "and table_name='territory_commune' and column_name='commune_code'").fetchone()[0] == "VARCHAR"
+    assert {r[0] for r in db.execute("select set_id from ref.territory_set").fetchall()} >= {
+        "clpe", "commune", "epci", "departement", "region"}
+    assert db.execute("select count(*) from meta.build").fetchone()[0] >= 1
+
+
+def test_clpe_territories(db):
+    rows = dict(db.execute("select territory_id, n_communes from ref.territory where set_id='clpe'").fetchall())
+    assert len(rows) == 20
+    assert rows["CLPE44001"] == 24 and rows["CLPE72002"] == 186
+    outside = dict(db.execute(
+        "select territory_id, n_communes_outside_region from ref.territory where set_id='clpe' "
+        "and n_communes_outside_region > 0").fetchall())
+    assert outside == {"CLPE44003": 3, "CLPE72002": 2}
+    flagged = {r[0] for r in db.execute(
+        "select commune_code from ref.territory_commune where set_id='clpe' and not in_region").fetchall()}
+    assert flagged == {"56030", "56058", "56155", "61319", "61476"}
+
+
+def test_population_of_loire_atlantique_centre_is_the_sum_of_its_communes(db, mirror):
+    pop = official_populations(mirror)
+    members = {r[0] for r in db.execute(
+        "select commune_code from ref.territory_commune where set_id='clpe' and territory_id='CLPE44001'").fetchall()}
+    assert len(members) == 24
+    expected = pop[pop["CODGEO"].isin(members)]["PMUN2022"].sum()
+    got = db.execute("select value, status from indicators.observation where set_id='clpe' "
+                     "and territory_id='CLPE44001' and indicator_id='population' and period='2022'").fetchone()
+    assert got == (expected, "ok")
+    assert expected == 680_338 or expected > 600_000  # Nantes Métropole, 24 communes
+
+
+def test_region_total_matches_official_total(db, mirror):
+    got = dict(db.execute("select period, value from indicators.observation where set_id='region' "
+                          "and indicator_id='population'").fetchall())
+    assert got["2022"] == 3_879_216 == official_populations(mirror)["PMUN2022"].sum()
+    assert got["2010"] == 3_571_495
+    assert got["2023"] == 3_907_156  # legal populations 2023, COG 2026
+    dep = dict(db.execute("select territory_id, value from indicators.observation where set_id='departement' "
+                          "and indicator_id='population' and period='2022'").fetchall())
+    assert dep == {"44": 1_473_156, "49": 828_151, "53": 305_437, "72": 566_129, "85": 706_343}
+
+
+def test_every_set_sums_to_the_region(db):
+    rows = db.execute(
+        "select set_id, sum(value) from indicators.observation where indicator_id='population' "
+        "and period='2022' group by 1").fetchall()
+    assert {s: v for s, v in rows} == {s: 3_879_216 for s, _ in rows}
+
+
+def test_average_annual_change_recomputed(db):
+    rows = {r[0]: r[1:] for r in db.execute(
+        "select indicator_id, period, value, numerator, denominator from indicators.observation "
+        "where set_id='region' and indicator_id like 'population_variation%'").fetchall()}
+    period, value, num, den = rows["population_variation_annuelle_longue"]
+    assert period == "2010-2023" and (num, den) == (3_907_156, 3_571_495)
+    assert value == pytest.approx(((3_907_156 / 3_571_495) ** (1 / 13) - 1) * 100)
+    assert rows["population_variation_annuelle_5ans"][0] == "2015-2020"
+
+
+def test_cross_border_note(db):
+    note = db.execute("select note from indicators.observation where set_id='clpe' and territory_id='CLPE44003' "
+                      "and indicator_id='population' and period='2022'").fetchone()[0]
+    assert "3 commune(s) hors Pays de la Loire" in note
+
+
+def test_provenance_recorded(db, mirror):
+    src = db.execute("select url, sha256, bytes, rows, origin from meta.source "
+                     "where source_id='insee_pop_historiques'").fetchone()
+    f = mirror / "insee_rp/populations_historiques_pmun_2010_2022_geo2026_r52.csv"
+    assert src[0].startswith("https://") and src[1] == hashlib.sha256(f.read_bytes()).hexdigest()
+    assert src[2] == f.stat().st_size and src[3] == 1228 * 5 and src[4] == "mirror"
+
+
+def test_portraits_for_every_clpe_territory(built, db):
+    ids = [r[0] for r in db.execute("select territory_id from ref.territory where set_id='clpe'").fetchall()]
+    for tid in ids:
+        d = built / "output" / "portraits" / "clpe" / tid
+        for name in ("portrait.html", "portrait.pdf", "indicateurs.csv"):
+            assert (d / name).stat().st_size > 1000, (tid, name)
+    html = (built / "output/portraits/clpe/CLPE44001/portrait.html").read_text(encoding="utf-8")
+    assert 'lang="fr"' in html and "Loire-Atlantique Centre" in html and "Nantes Métropole" in html
+    # 2022 population of the territory, French format with narrow no-break spaces
+    value = db.execute("select value from indicators.observation where set_id='clpe' and territory_id='CLPE44001' "
+                       "and indicator_id='population' and period='2022'").fetchone()[0]
+    assert f"{int(value):,}".replace(",", "\u202f") in html
+    assert "Loire-Atlantique" in html and "Pays de la Loire" in html  # comparisons
+    assert "Licence Ouverte" in html and "SHA-256" in html
+
+
+def test_indicator_csv_opens_in_a_french_spreadsheet(built):
+    raw = (built / "output/portraits/clpe/CLPE44001/indicateurs.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    df = pd.read_csv(pd.io.common.BytesIO(raw), sep=";", encoding="utf-8-sig", dtype=str)
+    assert list(df.columns[:5]) == ["zone", "code_zone", "indicateur", "libelle", "periode"]
+    row = df[(df["code_zone"] == "52") & (df["indicateur"] == "population") & (df["periode"] == "2022")]
+    assert row["valeur"].item() == "3879216"
+    var = df[(df["code_zone"] == "52") & (df["indicateur"] == "population_variation_annuelle_longue")]
+    assert "," in var["valeur"].item()  # decimal comma
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) not installed")
+def test_pdf_pages_render_and_are_not_blank(built, tmp_path):
+    from PIL import Image
+
+    pdf = built / "output/portraits/clpe/CLPE72002/portrait.pdf"
+    subprocess.run(["pdftoppm", "-png", "-r", "40", str(pdf), str(tmp_path / "p")], check=True)
+    pages = sorted(tmp_path.glob("p-*.png"))
+    assert 2 <= len(pages) <= 12
+    for p in pages:
+        im = Image.open(p).convert("L")
+        lo, hi = im.getextrema()
+        assert hi - lo > 100, p  # some ink on every page
+
+
+def test_catalogue_lists_every_portrait(built):
+    html = (built / "output/index.html").read_text(encoding="utf-8")
+    for tid in ("CLPE44001", "CLPE35001", "CLPE85004"):
+        for name in ("portrait.html", "portrait.pdf", "indicateurs.csv"):
+            link = f"portraits/clpe/{tid}/{name}"
+            assert link in html and (built / "output" / link).exists()
+    assert "Rechercher un territoire" in html
+
+
+def test_bad_input_leaves_the_publication_untouched(built, mirror, tmp_path):
+    """A malformed official file stops the build naming file and line; output/ stays as it was."""
+    out = built / "output"
+    before = {p: p.read_bytes() for p in [out / "portraits.duckdb", out / "index.html",
+                                          out / "portraits/clpe/CLPE44001/portrait.html"]}
+    broken = tmp_path / "mirror"
+    for f in mirror.rglob("*"):
+        if f.is_file():
+            target = broken / f.relative_to(mirror)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(f)
+    pop = broken / "insee_rp/populations_historiques_pmun_2010_2022_geo2026_r52.csv"
+    lines = pop.read_text().splitlines()
+    pop.unlink()
+    lines[41] = lines[41].replace(";", ";x", 1)
+    pop.write_text("\n".join(lines) + "\n")
+    result = run_build(built, broken)
+    assert not result.success
+    messages = " ".join(failure_reasons(result.all_events))
+    assert "populations_historiques" in messages and "line 42" in messages
+    for p, content in before.items():
+        assert p.read_bytes() == content, p
+
+
+def test_missing_mirror_file_stops_with_its_path(built, tmp_path):
+    empty = tmp_path / "empty_mirror"
+    empty.mkdir()
+    out = built / "output" / "portraits.duckdb"
+    before = out.read_bytes()
+    result = run_build(built, empty)
+    assert not result.success
+    messages = " ".join(failure_reasons(result.all_events))
+    assert "mirror" in messages and str(empty) in messages
+    assert out.read_bytes() == before
