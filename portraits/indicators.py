@@ -35,33 +35,21 @@ class Indicator:
     decimals: int = 0
 
 
-CATALOG: list[Indicator] = [
-    Indicator(
-        "population", "Population municipale", "habitants", "insee_pop_historiques",
-        "Population municipale (recensement), sum of the territory's communes. One observation per "
-        "available year: 2010, 2015, 2020, 2021, 2022 from the historical series (2026 geography) and "
-        "2023 from the legal populations published with COG 2026 (source_id cog_communes_2026 on those "
-        "rows).",
-        "sum",
-    ),
-    Indicator(
-        "population_variation_annuelle_longue", "Variation annuelle moyenne de la population (période longue)",
-        "% par an", "insee_pop_historiques",
-        "Average annual change of the population between the first and the last available year "
-        "(period 'YYYY-YYYY'): ((P_end / P_start)^(1/years) - 1) x 100; numerator = P_end, "
-        "denominator = P_start, both summed over the communes.",
-        "growth", 2,
-    ),
-    Indicator(
-        "population_variation_annuelle_5ans", "Variation annuelle moyenne de la population (5 dernières années disponibles)",
-        "% par an", "insee_pop_historiques",
-        "Average annual change over the latest span of exactly 5 years with data at both ends "
-        "(2015-2020 with the current sources); same formula as the long period.",
-        "growth", 2,
-    ),
-]
+def catalog() -> list[Indicator]:
+    """Every indicator of every theme (portraits/themes), in theme order."""
+    from .themes import themes
 
-BY_ID = {i.id: i for i in CATALOG}
+    out: list[Indicator] = []
+    for theme in themes():
+        out.extend(theme.INDICATORS)
+    ids = [i.id for i in out]
+    dup = {i for i in ids if ids.count(i) > 1}
+    if dup:
+        raise ValueError(f"indicator ids declared twice: {sorted(dup)}")
+    return out
+
+
+
 
 
 def catalog_frame() -> pd.DataFrame:
@@ -69,7 +57,7 @@ def catalog_frame() -> pd.DataFrame:
         [
             {"indicator_id": i.id, "label": i.label, "unit": i.unit, "source_id": i.source_id,
              "description": i.description, "aggregation": i.aggregation, "decimals": i.decimals}
-            for i in CATALOG
+            for i in catalog()
         ]
     )
 
@@ -82,7 +70,12 @@ def build(con: duckdb.DuckDBPyConnection) -> int:
         con.execute("create or replace table indicators.catalog as select * from _catalog")
     finally:
         con.unregister("_catalog")
+    from .themes import themes
+
     run_sql_file(con, "commune_values")
+    for theme in themes():
+        theme.commune_values(con)
     run_sql_file(con, "aggregate")
-    run_sql_file(con, "derived_population")
+    for theme in themes():
+        theme.derived(con)
     return con.execute("select count(*) from indicators.observation").fetchone()[0]

@@ -7,7 +7,7 @@ failing data.
 from __future__ import annotations
 
 # Sets whose territories partition the region's communes (each region commune in exactly one).
-PARTITION_SETS = ("commune", "epci", "departement", "region", "clpe")
+PARTITION_SETS = ("commune", "epci", "departement", "region", "clpe", "zone_emploi", "bassin_vie", "bassin_bmo")
 
 
 def unique_observation_keys(con) -> list[str]:

@@ -6,22 +6,36 @@ them directly.
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import replace
+
 from sources import catalog
 from sources.fetch import Retrieval, fetch
 from sources.registry import BY_ID
 
-from . import indicators, warehouse
+import geopandas as gpd
+import pandas as pd
+
+from . import geography, indicators, warehouse
 
 
 def ingest(con, dataset_id: str, **fetch_kwargs) -> tuple[Retrieval, int]:
     """Fetch, parse and load one dataset into ``raw``; record its provenance in ``meta.source``.
 
     Parsing happens before anything is written, so a bad file leaves the previous raw table as is.
+    Multi-file datasets (``SourceSpec.files``) fetch every file; their provenance row gets the total
+    size and a SHA-256 over the sorted ``name:sha256`` lines of the files (listed in ``note``).
     """
     spec = BY_ID[dataset_id]
     ds = catalog.get(dataset_id)
-    retrieval = fetch(ds, **fetch_kwargs)
-    df = spec.parse(retrieval.path)
+    if spec.files:
+        parts = [(key, fetch(replace(ds, mirror_path=path, url=url), **fetch_kwargs))
+                 for key, path, url in spec.files]
+        df = spec.parse([(key, r.path) for key, r in parts])
+        retrieval = combine(ds, [r for _, r in parts])
+    else:
+        retrieval = fetch(ds, **fetch_kwargs)
+        df = spec.parse(retrieval.path)
     warehouse.init_schema(con)
     con.execute("begin")
     try:
@@ -34,19 +48,63 @@ def ingest(con, dataset_id: str, **fetch_kwargs) -> tuple[Retrieval, int]:
     return retrieval, rows
 
 
+def combine(ds, retrievals: list[Retrieval]) -> Retrieval:
+    lines = sorted(f"{r.path.name}:{r.sha256}" for r in retrievals)
+    digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    return Retrieval(dataset_id=ds.id, path=retrievals[0].path.parent, origin=retrievals[0].origin,
+                     url=retrievals[0].url, bytes=sum(r.bytes for r in retrievals), sha256=digest,
+                     retrieved_at=max(r.retrieved_at for r in retrievals))
+
+
 def build_ref(con) -> dict[str, int]:
+    """Reference geography (SQL) plus the commune history and the 2026 commune contours (Python)."""
     warehouse.init_schema(con)
     warehouse.run_sql_file(con, "ref_geography")
+    c26 = con.execute("select * from raw.cog_communes_2026").df()
+    c24 = con.execute("select * from raw.cog_communes_2024").df()
+    v24 = con.execute("select * from raw.v_commune_2024").df()
+    history = geography.commune_history(c26, c24, v24)
+    frame = history.copy()
+    frame["effective_date"] = pd.to_datetime(frame["effective_date"]).dt.date
+    warehouse.replace_table(con, "ref", "commune_history", frame)
+    contours = _geo(con.execute("select * from raw.contours_communes_2024").df())
+    communes = geography.dissolve_contours(contours, history)
+    warehouse.replace_table(con, "ref", "commune_geometry", _wkb(communes))
+    for name in ("departements", "region"):
+        gdf = _geo(con.execute(f"select * from raw.contours_{name}_2024").df())
+        warehouse.replace_table(con, "ref", f"{name.rstrip('s')}_geometry", _wkb(gdf))
     return {t: con.execute(f"select count(*) from ref.{t}").fetchone()[0]
-            for t in ("commune", "epci", "departement", "region", "commune_history")}
+            for t in ("commune", "epci", "departement", "region", "commune_history", "commune_geometry")}
+
+
+def _geo(df: pd.DataFrame) -> gpd.GeoDataFrame:
+    """A raw table with a ``geometry_wkb`` column back to a GeoDataFrame (EPSG:4326)."""
+    geom = gpd.GeoSeries.from_wkb(df["geometry_wkb"].map(bytes), crs="EPSG:4326")
+    return gpd.GeoDataFrame(df.drop(columns=["geometry_wkb"]), geometry=geom, crs="EPSG:4326")
+
+
+def _wkb(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    out["geometry_wkb"] = gdf.geometry.to_wkb()
+    return out
+
+
+def load_geometries(con, table: str, where: str = "", params=()) -> gpd.GeoDataFrame:
+    """Read a ``ref.*_geometry`` table back as a GeoDataFrame."""
+    return _geo(con.execute(f"select * from ref.{table} {where}", list(params)).df())
 
 
 def build_territories(con, extra_sets=()) -> dict[str, int]:
-    """Standard sets plus ``extra_sets`` (custom definitions, see portraits.territories)."""
+    """Standard sets plus ``extra_sets`` (custom definitions, see portraits.territories), and the
+    territory polygons (union of their communes' contours)."""
     warehouse.run_sql_file(con, "territories")
     for definition in extra_sets:
         definition.insert_into(con)
     warehouse.run_sql_file(con, "territories_publish")
+    members = con.execute("select set_id, territory_id, commune_code from ref.territory_commune").df()
+    communes = load_geometries(con, "commune_geometry")
+    geoms = geography.territory_geometries(members, communes)
+    warehouse.replace_table(con, "ref", "territory_geometry", _wkb(geoms))
     rows = con.execute(
         "select set_id, count(*) from ref.territory group by 1 order by 1").fetchall()
     return dict(rows)

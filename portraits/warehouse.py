@@ -76,6 +76,10 @@ def code_version() -> str:
 def load_raw(con, table: str, df: pd.DataFrame, *, source_id: str, vintage: str) -> int:
     """Replace ``raw.<table>`` with ``df`` plus ``source_id`` and ``vintage`` columns."""
     frame = df.drop(columns=[c for c in df.columns if c.startswith("_")]).copy()
+    if "geometry" in frame.columns and hasattr(frame, "geometry"):
+        # GeoDataFrame: store the geometry as WKB (EPSG:4326), readable by shapely or DuckDB spatial
+        frame["geometry_wkb"] = frame.geometry.to_wkb()
+        frame = pd.DataFrame(frame.drop(columns="geometry"))
     frame["source_id"] = source_id
     frame["vintage"] = vintage
     con.register("_frame", frame)
@@ -84,6 +88,16 @@ def load_raw(con, table: str, df: pd.DataFrame, *, source_id: str, vintage: str)
     finally:
         con.unregister("_frame")
     return len(frame)
+
+
+def replace_table(con, schema: str, table: str, df: pd.DataFrame) -> int:
+    """``create or replace table schema.table`` from a DataFrame."""
+    con.register("_frame", df)
+    try:
+        con.execute(f'create or replace table {schema}."{table}" as select * from _frame')
+    finally:
+        con.unregister("_frame")
+    return len(df)
 
 
 def record_source(con, dataset, retrieval, rows: int) -> None:

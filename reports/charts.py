@@ -74,7 +74,17 @@ def figure_to_svg(fig: Figure) -> str:
 
 
 def figure_to_png(fig: Figure, dpi: int = 200) -> bytes:
-    """PNG at print resolution: WeasyPrint lays it out ~3x faster than the equivalent SVG."""
+    """PNG at print resolution, flattened on white and palette-encoded (256 colours): WeasyPrint
+    lays such an image out several times faster than an RGBA PNG or the equivalent SVG, and the
+    file is a third of the size."""
+    from PIL import Image
+
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-    return buf.getvalue()
+    fig.savefig(buf, format="png", dpi=dpi, facecolor="white", metadata={"Software": None})
+    buf.seek(0)
+    im = Image.open(buf)
+    flat = Image.new("RGB", im.size, "white")
+    flat.paste(im, mask=im.split()[3] if im.mode == "RGBA" else None)
+    out = io.BytesIO()
+    flat.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(out, format="PNG")
+    return out.getvalue()

@@ -112,3 +112,24 @@ def get(dataset_id: str) -> Dataset:
     except KeyError:
         known = ", ".join(sorted(DATASETS))
         raise KeyError(f"unknown dataset id {dataset_id!r}; known ids: {known}") from None
+
+
+def _gather() -> list[Dataset]:
+    """Datasets declared by the thematic modules (each module lists its own files)."""
+    from . import (annuaire_education, bmo, census, chomage, dares, dila, france_travail, inserjeunes,
+                   ofa, orion, parcoursup, urssaf)
+
+    modules = [census, urssaf, france_travail, bmo, chomage, dares, annuaire_education, inserjeunes,
+               parcoursup, orion, dila, ofa]
+    for optional in ("contours", "zonages", "cog_history"):
+        try:
+            modules.append(__import__(f"sources.{optional}", fromlist=["DATASETS"]))
+        except ImportError:
+            pass
+    return [d for m in modules for d in m.DATASETS]
+
+
+for _d in _gather():
+    if _d.id in DATASETS and DATASETS[_d.id] != _d:
+        raise RuntimeError(f"dataset id {_d.id!r} declared twice with different descriptions")
+    DATASETS[_d.id] = _d

@@ -34,3 +34,16 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory, mirror):
+    """One full build (Dagster job build_all) per test session, into a temporary project folder.
+
+    Returns the folder: ``output/`` holds the published database, portraits and catalogue."""
+    from .pipeline_helpers import run_build
+
+    root = tmp_path_factory.mktemp("project")
+    result = run_build(root, mirror)
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    return root

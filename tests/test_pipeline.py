@@ -17,42 +17,9 @@ import pandas as pd
 import pytest
 from dagster import DagsterInstance
 
-from pipelines.jobs import build_all_job
 from pipelines.report import failure_reasons
 
-
-def _env(root: Path, mirror: Path) -> dict:
-    return {
-        "PORTRAITS_WORK_DB": str(root / "var" / "work.duckdb"),
-        "PORTRAITS_OUTPUT_DIR": str(root / "output"),
-        "PORTRAITS_BUILD_DIR": str(root / "var" / "build"),
-        "PORTRAITS_CACHE_DIR": str(root / "var" / "cache"),
-        "PORTRAITS_MIRROR_DIR": str(mirror),
-        "PORTRAITS_TERRITORY_FILES": "",
-    }
-
-
-def run_build(root: Path, mirror: Path, extra_env: dict | None = None):
-    env = _env(root, mirror) | (extra_env or {})
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        with DagsterInstance.ephemeral() as instance:
-            return build_all_job().execute_in_process(instance=instance, raise_on_error=False)
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory, mirror):
-    root = tmp_path_factory.mktemp("project")
-    result = run_build(root, mirror)
-    assert result.success, [e.message for e in result.all_events if e.is_failure]
-    return root
+from .pipeline_helpers import run_build
 
 
 @pytest.fixture()

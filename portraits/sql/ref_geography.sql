@@ -50,13 +50,4 @@ select commune_code, any_value(label) as label, any_value(departement_code) as d
 from outside group by commune_code
 order by commune_code;
 
--- Former communes (delegated, associated, absorbed) and the current commune they belong to.
-create or replace table ref.commune_history as
-select code as old_code, parent_code as new_code, type as change_type
-from raw.cog_communes_2026
-where type <> 'commune-actuelle' and parent_code <> code
-union
-select trim(f.old_code) as old_code, c.code as new_code, 'ancien-code' as change_type
-from raw.cog_communes_2026 c, unnest(string_split(c.former_codes, '|')) as f(old_code)
-where c.type = 'commune-actuelle' and c.former_codes <> '' and trim(f.old_code) <> c.code
-order by 1;
+-- ref.commune_history is written by portraits.stages.build_ref (portraits/geography.py).

@@ -1,0 +1,50 @@
+"""The territory itself: area (IGN contours) and population density (issue 3)."""
+
+from __future__ import annotations
+
+from ..indicators import Indicator
+
+ID = "territoire"
+SOURCES = ["contours_communes_2024", "cog_communes_2026"]
+
+INDICATORS = [
+    Indicator(
+        "superficie", "Superficie", "km²", "contours_communes_2024",
+        "Area of the territory: sum of its communes' areas (IGN ADMIN EXPRESS AREA attribute, 2024 "
+        "communes dissolved into COG 2026). Communes outside the region have no contour in the mirror.",
+        "sum", 1,
+    ),
+    Indicator(
+        "densite_population", "Densité de population", "habitants par km²", "cog_communes_2026",
+        "Population municipale of the latest year divided by the area (both summed over the communes "
+        "covered by both sources).",
+        "ratio", 1,
+    ),
+]
+
+
+def commune_values(con) -> None:
+    con.execute(
+        """insert into staging.commune_value
+           select 'superficie', '2024', commune_code, area_m2 / 1e6,
+                  case when area_m2 is null then 'missing' else 'ok' end, 'contours_communes_2024'
+           from ref.commune_geometry"""
+    )
+
+
+def derived(con) -> None:
+    con.execute(
+        """insert into indicators.observation
+           with pop as (
+               select * from indicators.observation
+               where indicator_id = 'population'
+                 and period = (select max(period) from indicators.observation where indicator_id = 'population')),
+           area as (select * from indicators.observation where indicator_id = 'superficie')
+           select p.set_id, p.territory_id, 'densite_population', p.period,
+                  case when p.status = 'ok' and a.status = 'ok' and a.value > 0 then p.value / a.value end,
+                  p.value, a.value,
+                  case when p.status = 'ok' and a.status = 'ok' then 'ok'
+                       when 'secret' in (p.status, a.status) then 'secret' else 'missing' end,
+                  p.source_id, coalesce(p.note, a.note)
+           from pop p join area a using (set_id, territory_id)"""
+    )

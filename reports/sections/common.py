@@ -1,0 +1,81 @@
+"""Helpers shared by the sections: observations of the comparison areas, charts as data URIs."""
+
+from __future__ import annotations
+
+import base64
+
+from .. import charts
+from ..formatting import is_missing, number, percent
+
+
+def rows(con, sql: str, params=()) -> list[dict]:
+    cur = con.execute(sql, list(params))
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def png_data_uri(fig) -> str:
+    """Charts are embedded in the HTML, so that a downloaded portrait.html stands alone."""
+    return "data:image/png;base64," + base64.b64encode(charts.figure_to_png(fig)).decode("ascii")
+
+
+def observations(con, set_id: str, territory_id: str, indicator_id: str) -> list[dict]:
+    return rows(
+        con,
+        """select period, value, numerator, denominator, status, source_id, note
+           from indicators.observation
+           where set_id = ? and territory_id = ? and indicator_id = ? order by period""",
+        (set_id, territory_id, indicator_id),
+    )
+
+
+def latest(con, area: dict, indicator_id: str, period: str | None = None) -> dict | None:
+    obs = observations(con, area["set_id"], area["territory_id"], indicator_id)
+    if period is not None:
+        obs = [o for o in obs if o["period"] == period]
+    return obs[-1] if obs else None
+
+
+def series_by_area(con, areas: list[dict], indicator_id: str) -> tuple[list[str], list[dict]]:
+    """Periods (sorted) and, per area, ``{**area, 'obs': {period: observation}}``."""
+    periods: list[str] = []
+    out = []
+    for area in areas:
+        obs = observations(con, area["set_id"], area["territory_id"], indicator_id)
+        out.append({**area, "obs": {o["period"]: o for o in obs}})
+        for o in obs:
+            if o["period"] not in periods:
+                periods.append(o["period"])
+    return sorted(periods), out
+
+
+def compare_cells(con, areas: list[dict], indicator_id: str, period: str | None = None) -> list[dict | None]:
+    """The latest observation (or that of ``period``) of ``indicator_id`` for every area."""
+    return [latest(con, a, indicator_id, period) for a in areas]
+
+
+def fmt(obs: dict | None, decimals: int = 0, unit: str = "", signed: bool = False) -> str:
+    if obs is None:
+        return "non disponible"
+    if unit == "%":
+        return percent(obs["value"], decimals, obs["status"], signed_=signed)
+    text = number(obs["value"], decimals, obs["status"])
+    if signed and not is_missing(obs["value"]) and obs["status"] not in ("secret", "missing") and obs["value"] > 0:
+        text = "+" + text
+    return text + (f"\u00a0{unit}" if unit and obs["status"] not in ("secret", "missing")
+                   and not is_missing(obs["value"]) else "")
+
+
+def key_figure(con, areas, indicator_id, label, *, decimals=0, unit="", signed=False, period=None) -> dict:
+    """A cover figure for the territory, with the same figure for its département(s) and region."""
+    cells = compare_cells(con, areas, indicator_id, period)
+    own = cells[0]
+    return {
+        "value": fmt(own, decimals, unit, signed),
+        "label": label,
+        "period": own["period"] if own else None,
+        "status": own["status"] if own else "missing",
+        "source_id": own["source_id"] if own else None,
+        "compare": [{"label": a["label"], "value": fmt(c, decimals, unit, signed)}
+                    for a, c in zip(areas[1:], cells[1:])],
+    }

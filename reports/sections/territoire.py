@@ -1,0 +1,74 @@
+"""Section « Le territoire »: maps (locator and communes), area and density, composition (EPCI,
+communes)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+
+from .. import maps
+from .common import key_figure, png_data_uri, rows
+
+SOURCE_IDS = ["contours_communes_2024", "cog_epci_2026", "cog_communes_2026"]
+
+
+def _gdf(con, sql: str, params=()) -> gpd.GeoDataFrame:
+    df = con.execute(sql, list(params)).df()
+    geom = gpd.GeoSeries.from_wkb(df["geometry_wkb"].map(bytes), crs="EPSG:4326")
+    return gpd.GeoDataFrame(df.drop(columns=["geometry_wkb"]), geometry=geom, crs="EPSG:4326")
+
+
+_LAYERS: dict = {}
+
+
+def _context_layers(con) -> tuple:
+    """Region and départements in Lambert-93, read once per process and database."""
+    key = con.execute("select build_id from meta.build order by finished_at desc limit 1").fetchone()
+    if key in _LAYERS:
+        return _LAYERS[key]
+    region = _gdf(con, "select * from ref.region_geometry").to_crs(maps.LAMBERT93)
+    deps = _gdf(con, "select * from ref.departement_geometry").to_crs(maps.LAMBERT93)
+    if "label" not in deps.columns:
+        for cand in ("NOM_DEP", "name", "nom"):
+            if cand in deps.columns:
+                deps = deps.rename(columns={cand: "label"})
+                break
+    _LAYERS.clear()
+    _LAYERS[key] = (region, deps)
+    return region, deps
+
+
+def context(con, base: dict) -> dict | None:
+    t = base["territory"]
+    set_id, tid = t["set_id"], t["territory_id"]
+    region, deps = _context_layers(con)
+    tgeom = _gdf(con, "select * from ref.territory_geometry where set_id = ? and territory_id = ?", (set_id, tid))
+    communes = _gdf(
+        con,
+        """select g.commune_code, g.label, g.geometry_wkb, p.value as population
+           from ref.territory_commune tc join ref.commune_geometry g using (commune_code)
+           left join indicators.observation p on p.set_id = 'commune' and p.territory_id = g.commune_code
+                and p.indicator_id = 'population'
+                and p.period = (select max(period) from indicators.observation where indicator_id = 'population')
+           where tc.set_id = ? and tc.territory_id = ?""",
+        (set_id, tid),
+    )
+    maps_ctx = {}
+    if not tgeom.empty and not tgeom.geometry.is_empty.all():
+        maps_ctx["locator"] = png_data_uri(maps.locator_map(region, deps, tgeom, size=(3.6, 3.6)))
+        maps_ctx["communes"] = png_data_uri(maps.communes_map(communes, tgeom, size=(5.6, 5.0)))
+    areas = base["areas"]
+    key_figures = [
+        key_figure(con, areas, "superficie", "km² de superficie", decimals=0),
+        key_figure(con, areas, "densite_population", "habitants par km²", decimals=0),
+    ]
+    key_figures[0]["compare"] = []
+    biggest = [c["label"] for c in base["communes"][:5] if c.get("label")]
+    return {
+        "id": "territoire",
+        "title": "Le territoire",
+        "template": "sections/territoire.html.j2",
+        "source_ids": SOURCE_IDS,
+        "key_figures": key_figures,
+        "maps": maps_ctx,
+        "biggest": biggest,
+    }

@@ -1,0 +1,108 @@
+"""Benchmark: the full build from the mirror, timed per stage, with peak memory.
+
+Runs the Dagster job build_all in this process (the same as ``make run``) into a temporary project
+folder, then reads the step durations from the run's events and the peak resident memory of this
+process and its children. Prints a table; figures are for the notes, not a test.
+
+    python scripts/bench.py [--runs N] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+STAGES = {
+    "ingest": lambda k: k.startswith("raw_") and "not_empty" not in k,
+    "aggregate": lambda k: k in ("ref_geography", "territory_sets", "indicator_observations"),
+    "checks": lambda k: "_not_empty" in k or k.startswith(("indicator_observations_", "territory_sets_")),
+    "publish (stage db)": lambda k: k == "published_database",
+    "render HTML+PDF": lambda k: k == "portrait_files",
+    "catalogue": lambda k: k == "catalogue_page",
+    "publish (swap)": lambda k: k == "published_outputs",
+}
+
+
+def peak_rss_mib() -> tuple[float, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, children
+
+
+def one_run(root: Path) -> dict:
+    os.environ.update({
+        "PORTRAITS_WORK_DB": str(root / "var/work.duckdb"),
+        "PORTRAITS_OUTPUT_DIR": str(root / "output"),
+        "PORTRAITS_BUILD_DIR": str(root / "var/build"),
+        "PORTRAITS_CACHE_DIR": str(root / "var/cache"),
+    })
+    from dagster import DagsterInstance
+
+    from pipelines.jobs import build_all_job
+
+    t0 = time.perf_counter()
+    with DagsterInstance.ephemeral() as instance:
+        result = build_all_job().execute_in_process(instance=instance, raise_on_error=False)
+        wall = time.perf_counter() - t0
+        if not result.success:
+            raise SystemExit("benchmark build failed")
+        starts, durations = {}, defaultdict(float)
+        for entry in instance.all_logs(result.run_id):
+            e = entry.dagster_event
+            if e is None:
+                continue
+            if e.event_type_value == "STEP_START":
+                starts[e.step_key] = entry.timestamp
+            elif e.event_type_value == "STEP_SUCCESS":
+                durations[e.step_key] = entry.timestamp - starts[e.step_key]
+        mats = {}
+        for e in result.all_events:
+            if e.event_type_value == "ASSET_MATERIALIZATION":
+                m = e.event_specific_data.materialization
+                mats[m.asset_key.to_user_string()] = {k: v.value for k, v in m.metadata.items()}
+    stages = {name: sum(d for k, d in durations.items() if pred(k)) for name, pred in STAGES.items()}
+    pf = mats.get("portrait_files", {})
+    return {"wall": wall, "stages": stages, "portraits": pf.get("portraits"), "pages": pf.get("pdf_pages"),
+            "html_cpu": pf.get("html_seconds_sum"), "pdf_cpu": pf.get("pdf_seconds_sum")}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--keep", help="keep the build in this folder")
+    args = ap.parse_args()
+    if not os.environ.get("PORTRAITS_MIRROR_DIR"):
+        print("PORTRAITS_MIRROR_DIR is not set: the benchmark reads the mirror (run it through make bench)",
+              file=sys.stderr)
+        return 2
+    t_import = time.perf_counter()
+    import pipelines.jobs  # noqa: F401  (import cost reported separately)
+    t_import = time.perf_counter() - t_import
+    results = []
+    for i in range(args.runs):
+        root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="portraits-bench-"))
+        try:
+            results.append(one_run(root))
+        finally:
+            if not args.keep:
+                shutil.rmtree(root, ignore_errors=True)
+    print(f"machine: {os.cpu_count()} cores; import of the definitions: {t_import:.2f} s")
+    for i, r in enumerate(results, 1):
+        print(f"run {i}: wall {r['wall']:.1f} s, {r['portraits']} portraits, {r['pages']} PDF pages")
+        for name, secs in r["stages"].items():
+            print(f"  {name:20s} {secs:7.2f} s  ({100 * secs / r['wall']:4.1f} %)")
+        print(f"  (CPU inside rendering: HTML+charts {r['html_cpu']} s, PDF {r['pdf_cpu']} s, over the workers)")
+    own, children = peak_rss_mib()
+    print(f"peak memory: main process {own:.0f} MiB, largest child {children:.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

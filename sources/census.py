@@ -1,0 +1,565 @@
+"""INSEE census indicators by commune (recensement de la population): dossier complet and
+comparateur de territoires.
+
+Three datasets (see :data:`DATASETS`), all ``;``-separated, one row per commune, ``CODGEO`` first:
+
+* ``insee_dossier_complet_2022`` — a 39-column subset ("light") of INSEE's *dossier complet*
+  (RP2022 age bands, activity and unemployment by age, households, plus a few non-census
+  indicators). **Derived layout**: the official ``dossier_complet.zip`` holds the national file with
+  ~2 000 columns; :func:`parse_dossier_complet` reads both, keeping only the variables listed below
+  (any other column is ignored, a missing one is an error). Commune geography: COG 2026 (1 228).
+* ``insee_comparateur_2022`` — *comparateur de territoires*, RP2022 edition (32 columns). **Official
+  layout** (same columns as the national CSV inside the official zip). Geography 2025 = 2026 here.
+* ``insee_comparateur_2018`` — *comparateur de territoires*, RP2018 edition (33 columns, January 2022
+  edition). **Official layout**. Kept in its **2021 geography** (1 236 communes, codes of 2021): the
+  pipeline maps them to 2026 communes later; this module does not.
+
+Output of the three parsers: a LONG table, one row per (commune, variable), ready for DuckDB:
+
+============== ===========================================================================
+commune_code   INSEE commune code (text, 5 characters, as in the file's ``CODGEO``)
+variable       INSEE column name, unchanged (``P22_POP0014``, ``MED21``…)
+value          float; INSEE decimals kept as published (census counts are weighted, so
+               ``50858.1207698263`` is a valid count; never rounded here); NaN unless ``ok``
+status         ``ok`` (a number), ``secret`` (cell ``s``), ``missing`` (empty cell or ``nd``)
+============== ===========================================================================
+
+Rows come commune by commune, variables in the order of the tables below. Every commune of the
+file gets every variable (a missing cell is a row with status ``missing``, not an absent row).
+
+Status rules. A cell is a number (``.`` decimal mark; ``PIMP21`` and ``TP6021`` of the 2022
+comparateur use a decimal comma, ``50,0``, and both marks are accepted there), ``s`` (statistical
+secret), ``nd`` (not available) or empty. The RP2018 comparateur has no ``s``: there, as in the
+dossier complet, an empty cell stands for secret *or* not available, and is reported ``missing``
+(e.g. ``SNEMM_23`` is empty for 857 small communes, ``TP6019`` for 935: secret in fact, but the
+file does not say so). Anything else is a :class:`~sources.errors.SourceFormatError` naming the
+file, line (header = line 1), column and value.
+
+Validation (each failure raises :class:`~sources.errors.SourceFormatError` with the file, line,
+column, the commune code and the value at fault):
+
+* every expected column is present (the message names the missing ones);
+* ``CODGEO`` is a well-formed commune code and appears once;
+* no value is negative (all variables are counts, areas, amounts or rates);
+* dossier complet: for each age band (15-24, 25-54, 55-64) ``P22_CHOMxxxx <= P22_ACTxxxx``;
+* comparateurs: ``Pyy_LOG`` = ``Pyy_RP + Pyy_RSECOCC + Pyy_LOGVAC`` within 0.5 and
+  ``Pyy_CHOM1564 <= Pyy_ACT1564 <= Pyy_POP1564`` (``yy`` = 22 or 18).
+
+The dossier complet has no population total: :func:`check_age_bands` compares the sum of its 7 age
+bands with a population by commune given by the caller (the 2022 municipal populations).
+
+Rows dropped: the RP2022 comparateur holds 5 rows that are not communes of the census geography
+(49069, 72287, 72298, 85021, 85233: communes merged since, kept by INSEE for Filosofi 2021 only:
+``NBMENFISC21``, ``PIMP21``, ``MED21``, ``TP6021`` filled, every other cell empty). They are detected
+by an empty ``P22_POP`` and dropped; such a row with any non-Filosofi cell filled is an error. The
+codes dropped are listed in ``df.attrs["dropped_communes"]``.
+
+Variables kept
+--------------
+
+Dossier complet (RP2022 unless stated; ``P22_`` = exploitation principale, ``C22_`` =
+complémentaire) — see :data:`DOSSIER_VARIABLES`:
+
+=================== ===========================================================================
+P22_POP0014         population de 0 à 14 ans en 2022
+P22_POP1529         population de 15 à 29 ans en 2022
+P22_POP3044         population de 30 à 44 ans en 2022
+P22_POP4559         population de 45 à 59 ans en 2022
+P22_POP6074         population de 60 à 74 ans en 2022
+P22_POP7589         population de 75 à 89 ans en 2022
+P22_POP90P          population de 90 ans ou plus en 2022
+P16_POP             population en 2016 (empty for 85165, 85212, created in 2022)
+P11_POP             population en 2011 (idem)
+C22_MENPSEUL        ménages d'une personne en 2022
+C22_MENFAM          ménages avec famille(s) en 2022
+C22_COUPAENF        familles : couples avec enfant(s) en 2022
+C22_FAMMONO         familles monoparentales en 2022
+C22_COUPSENF        familles : couples sans enfant en 2022
+P22_ACT1524         actifs de 15 à 24 ans en 2022
+P22_ACT2554         actifs de 25 à 54 ans en 2022
+P22_ACT5564         actifs de 55 à 64 ans en 2022
+P22_CHOM1524        chômeurs (au sens du recensement) de 15 à 24 ans en 2022
+P22_CHOM2554        chômeurs de 25 à 54 ans en 2022
+P22_CHOM5564        chômeurs de 55 à 64 ans en 2022
+SNEMM_23            salaire net mensuel moyen en EQTP en 2023 (€)
+ENCTOT25..ENCTOT22  créations d'entreprises (total) en 2025, 2024, 2023, 2022
+ENCITOT25           créations d'entreprises individuelles en 2025
+ETCTOT25            créations d'établissements en 2025
+HT26, CPG26, VV26,  hôtels, campings, villages vacances, résidences de tourisme, auberges de
+RT26, AJCS26        jeunesse / centres sportifs au 1er janvier 2026
+ELECTEURSLP2024     électeurs inscrits sur les listes principales en 2024
+BPE_2024_B105       BPE 2024 : supermarchés (code B105)
+BPE_2024_B201       BPE 2024 : supérettes (B201)
+BPE_2024_C201       BPE 2024 : collèges (C201)
+BPE_2024_C301       BPE 2024 : lycées d'enseignement général et/ou technologique (C301)
+BPE_2024_D307       BPE 2024 : pharmacies (D307)
+=================== ===========================================================================
+
+(The labels of the non-census columns follow INSEE's naming as described in the mirror's
+SOURCE.md; check them against ``meta_dossier_complet`` before publishing them.)
+
+Comparateur RP2022 — see :data:`COMPARATEUR_2022_VARIABLES`: ``P22_POP`` population 2022,
+``P16_POP`` population 2016, ``SUPERF`` superficie (km²), ``NAIS1621``/``DECE1621`` naissances /
+décès 2016-2021, ``P22_MEN`` ménages, ``NAISD24``/``DECESD24`` naissances / décès domiciliés en
+2024, ``P22_LOG`` logements, ``P22_RP`` résidences principales, ``P22_RSECOCC`` résidences
+secondaires et logements occasionnels, ``P22_LOGVAC`` logements vacants, ``P22_RP_PROP``
+résidences principales occupées par leur propriétaire, ``NBMENFISC21`` ménages fiscaux 2021,
+``PIMP21`` part des ménages fiscaux imposés (%), ``MED21`` médiane du niveau de vie (€),
+``TP6021`` taux de pauvreté (%), ``P22_EMPLT`` emplois au lieu de travail, ``P22_EMPLT_SAL``
+emplois salariés au lieu de travail, ``P16_EMPLT`` emplois au lieu de travail 2016,
+``P22_POP1564`` population de 15 à 64 ans, ``P22_CHOM1564`` chômeurs de 15 à 64 ans,
+``P22_ACT1564`` actifs de 15 à 64 ans, ``ETTOT24`` établissements actifs fin 2024, dont ``ETAZ24``
+agriculture, ``ETBE24`` industrie, ``ETFZ24`` construction, ``ETGU24`` commerce, transports,
+services divers, ``ETOQ24`` administration publique, enseignement, santé, action sociale,
+``ETTEF124`` de 1 à 9 salariés, ``ETTEFP1024`` de 10 salariés ou plus.
+
+Comparateur RP2018 (labels from INSEE's meta file) — see :data:`COMPARATEUR_2018_VARIABLES`: the
+same variables with 18/13/19/18 in place of 22/16/21/24 (census 2018 and 2013, births and deaths
+2013-2018 and domiciled in 2020, Filosofi 2019, establishments end of 2018), plus ``ETGZ18``
+(dont établissements du commerce et de la réparation automobile).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .dataset import LO2, Dataset
+from .errors import SourceFormatError
+from .tabular import check_codes, check_unique, read_delimited, to_number
+
+DOSSIER_ID = "insee_dossier_complet_2022"
+COMPARATEUR_2022_ID = "insee_comparateur_2022"
+COMPARATEUR_2018_ID = "insee_comparateur_2018"
+
+SEP = ";"
+SECRET_MARKERS = ("s",)
+MISSING_MARKERS = ("", "nd")
+STATUS_OK, STATUS_SECRET, STATUS_MISSING = "ok", "secret", "missing"
+OUTPUT_COLUMNS = ["commune_code", "variable", "value", "status"]
+
+_COMPARATEUR_URL = "https://www.insee.fr/fr/statistiques/fichier/2521169/base_cc_comparateur_csv.zip"
+_COMPARATEUR_PAGE = "https://www.insee.fr/fr/statistiques/2521169"
+
+DATASETS: list[Dataset] = [
+    Dataset(
+        id=DOSSIER_ID,
+        title=(
+            "Dossier complet (extrait) : population par tranche d'âge, actifs et chômeurs par âge, "
+            "ménages et familles (RP 2022), créations d'entreprises, tourisme, électeurs, équipements"
+        ),
+        publisher="INSEE (extrait de 39 colonnes du dossier complet, réalisé par un tiers)",
+        url="https://www.insee.fr/fr/statistiques/fichier/5359146/dossier_complet.zip",
+        page="https://www.insee.fr/fr/statistiques/5359146",
+        licence=LO2,
+        vintage=(
+            "RP 2022 (exploitations principale et complémentaire), RP 2016 et 2011 ; salaires 2023 ; "
+            "créations d'entreprises 2022-2025 ; tourisme 2026 ; électeurs 2024 ; BPE 2024 ; "
+            "géographie 2026"
+        ),
+        mirror_path="insee_rp/dossier_complet_light_rp2022_r52.csv",
+        layout="derived",
+        note=(
+            "Mirror: a 39-column subset of the national dossier complet (column names and values "
+            "INSEE's), copied from GitHub repo watashi-clara/outil_decisionel (commit dd9dfab7, "
+            "data/dossier_complet_light.csv) and cut to the region. The official URL serves a zip "
+            "holding the national dossier complet (~2 000 columns): the parser keeps the same 38 "
+            "variables from it. The same age bands are in the thematic base 'évolution et "
+            "structure de la population' RP2022 "
+            "(https://www.insee.fr/fr/statistiques/fichier/8581696/base-cc-evol-struct-pop-2022_csv.zip)."
+        ),
+    ),
+    Dataset(
+        id=COMPARATEUR_2022_ID,
+        title=(
+            "Comparateur de territoires, base communale : population, logement, emploi, "
+            "chômage (RP 2022), revenus et pauvreté (Filosofi 2021), établissements (2024)"
+        ),
+        publisher="INSEE",
+        url=_COMPARATEUR_URL,
+        page=_COMPARATEUR_PAGE,
+        licence=LO2,
+        vintage=(
+            "RP 2022 et 2016 ; état civil 2016-2021 et 2024 ; Filosofi 2021 ; établissements "
+            "actifs 2024 ; géographie 2025 (identique à 2026 dans la région)"
+        ),
+        mirror_path="insee_rp/base_cc_comparateur_rp2022_r52.csv",
+        layout="official",
+        note=(
+            "The official URL serves a zip containing the national CSV base_cc_comparateur (same "
+            "32 columns as the mirror) and its meta file; the mirror is that CSV cut to the region "
+            "(copied from a third-party copy of the national file, GitHub repo "
+            "watashi-clara/outil_decisionel, commit dd9dfab7). PIMP21 and TP6021 use a decimal "
+            "comma. 5 rows (49069, 72287, 72298, 85021, 85233) are former communes kept for "
+            "Filosofi only: dropped by the parser."
+        ),
+    ),
+    Dataset(
+        id=COMPARATEUR_2018_ID,
+        title=(
+            "Comparateur de territoires, base communale : population, logement, emploi, "
+            "chômage (RP 2018), revenus et pauvreté (Filosofi 2019), établissements (2018)"
+        ),
+        publisher="INSEE",
+        url=_COMPARATEUR_URL,
+        page=_COMPARATEUR_PAGE,
+        licence=LO2,
+        vintage=(
+            "RP 2018 et 2013 ; état civil 2013-2018 et 2020 ; Filosofi 2019 ; établissements "
+            "actifs fin 2018 ; géographie au 1er janvier 2021 (édition de janvier 2022)"
+        ),
+        mirror_path="insee_rp/base_cc_comparateur_rp2018_geo2021_r52.csv",
+        layout="official",
+        note=(
+            "The official URL serves a zip containing the national CSV base_cc_comparateur (same "
+            "33 columns as the mirror, 2021 geography) and its meta file; the mirror keeps the "
+            "region's lines byte for byte (from the zip of the January 2022 edition archived in "
+            "GitHub repo klopstock-dviz/dataviz_elections, commit dc586280). Caution: that stable "
+            "URL now serves the newest (RP2022) edition, which the RP2018 parser rejects (missing "
+            "P18_ columns): the mirror copy is the reference for this vintage. Commune codes are "
+            "those of 2021 (1 236 communes), mapped to 2026 downstream."
+        ),
+    ),
+]
+
+AGE_BANDS = ["P22_POP0014", "P22_POP1529", "P22_POP3044", "P22_POP4559", "P22_POP6074",
+             "P22_POP7589", "P22_POP90P"]
+
+DOSSIER_VARIABLES: dict[str, str] = {
+    "P22_POP0014": "Population de 0 à 14 ans en 2022",
+    "P22_POP1529": "Population de 15 à 29 ans en 2022",
+    "P22_POP3044": "Population de 30 à 44 ans en 2022",
+    "P22_POP4559": "Population de 45 à 59 ans en 2022",
+    "P22_POP6074": "Population de 60 à 74 ans en 2022",
+    "P22_POP7589": "Population de 75 à 89 ans en 2022",
+    "P22_POP90P": "Population de 90 ans ou plus en 2022",
+    "P16_POP": "Population en 2016",
+    "P11_POP": "Population en 2011",
+    "C22_MENPSEUL": "Ménages d'une personne en 2022",
+    "C22_MENFAM": "Ménages avec famille(s) en 2022",
+    "C22_COUPAENF": "Familles : couples avec enfant(s) en 2022",
+    "C22_FAMMONO": "Familles monoparentales en 2022",
+    "C22_COUPSENF": "Familles : couples sans enfant en 2022",
+    "P22_ACT1524": "Actifs de 15 à 24 ans en 2022",
+    "P22_ACT2554": "Actifs de 25 à 54 ans en 2022",
+    "P22_ACT5564": "Actifs de 55 à 64 ans en 2022",
+    "P22_CHOM1524": "Chômeurs de 15 à 24 ans en 2022",
+    "P22_CHOM2554": "Chômeurs de 25 à 54 ans en 2022",
+    "P22_CHOM5564": "Chômeurs de 55 à 64 ans en 2022",
+    "SNEMM_23": "Salaire net mensuel moyen en équivalent temps plein en 2023 (€)",
+    "ENCTOT25": "Créations d'entreprises en 2025",
+    "ENCTOT24": "Créations d'entreprises en 2024",
+    "ENCTOT23": "Créations d'entreprises en 2023",
+    "ENCTOT22": "Créations d'entreprises en 2022",
+    "ENCITOT25": "Créations d'entreprises individuelles en 2025",
+    "ETCTOT25": "Créations d'établissements en 2025",
+    "HT26": "Hôtels au 1er janvier 2026",
+    "CPG26": "Campings au 1er janvier 2026",
+    "VV26": "Villages vacances au 1er janvier 2026",
+    "RT26": "Résidences de tourisme au 1er janvier 2026",
+    "AJCS26": "Auberges de jeunesse, centres sportifs au 1er janvier 2026",
+    "ELECTEURSLP2024": "Électeurs inscrits sur les listes principales en 2024",
+    "BPE_2024_B105": "Supermarchés (BPE 2024, B105)",
+    "BPE_2024_B201": "Supérettes (BPE 2024, B201)",
+    "BPE_2024_C201": "Collèges (BPE 2024, C201)",
+    "BPE_2024_C301": "Lycées d'enseignement général et/ou technologique (BPE 2024, C301)",
+    "BPE_2024_D307": "Pharmacies (BPE 2024, D307)",
+}
+
+COMPARATEUR_2022_VARIABLES: dict[str, str] = {
+    "P22_POP": "Population en 2022",
+    "P16_POP": "Population en 2016",
+    "SUPERF": "Superficie (km²)",
+    "NAIS1621": "Naissances entre 2016 et 2021",
+    "DECE1621": "Décès entre 2016 et 2021",
+    "P22_MEN": "Ménages en 2022",
+    "NAISD24": "Naissances domiciliées en 2024",
+    "DECESD24": "Décès domiciliés en 2024",
+    "P22_LOG": "Logements en 2022",
+    "P22_RP": "Résidences principales en 2022",
+    "P22_RSECOCC": "Résidences secondaires et logements occasionnels en 2022",
+    "P22_LOGVAC": "Logements vacants en 2022",
+    "P22_RP_PROP": "Résidences principales occupées par leur propriétaire en 2022",
+    "NBMENFISC21": "Ménages fiscaux en 2021",
+    "PIMP21": "Part des ménages fiscaux imposés en 2021 (%)",
+    "MED21": "Médiane du niveau de vie en 2021 (€)",
+    "TP6021": "Taux de pauvreté en 2021 (%)",
+    "P22_EMPLT": "Emplois au lieu de travail en 2022",
+    "P22_EMPLT_SAL": "Emplois salariés au lieu de travail en 2022",
+    "P16_EMPLT": "Emplois au lieu de travail en 2016",
+    "P22_POP1564": "Population de 15 à 64 ans en 2022",
+    "P22_CHOM1564": "Chômeurs de 15 à 64 ans en 2022",
+    "P22_ACT1564": "Actifs de 15 à 64 ans en 2022",
+    "ETTOT24": "Établissements actifs en 2024",
+    "ETAZ24": "Établissements actifs de l'agriculture, sylviculture et pêche en 2024",
+    "ETBE24": "Établissements actifs de l'industrie en 2024",
+    "ETFZ24": "Établissements actifs de la construction en 2024",
+    "ETGU24": "Établissements actifs du commerce, transports et services divers en 2024",
+    "ETOQ24": "Établissements actifs de l'administration publique, enseignement, santé, action sociale en 2024",
+    "ETTEF124": "Établissements actifs de 1 à 9 salariés en 2024",
+    "ETTEFP1024": "Établissements actifs de 10 salariés ou plus en 2024",
+}
+
+COMPARATEUR_2018_VARIABLES: dict[str, str] = {
+    "P18_POP": "Population en 2018",
+    "P13_POP": "Population en 2013",
+    "SUPERF": "Superficie (km²)",
+    "NAIS1318": "Naissances entre 2013 et 2018",
+    "DECE1318": "Décès entre 2013 et 2018",
+    "P18_MEN": "Ménages en 2018",
+    "NAISD20": "Naissances domiciliées en 2020",
+    "DECESD20": "Décès domiciliés en 2020",
+    "P18_LOG": "Logements en 2018",
+    "P18_RP": "Résidences principales en 2018",
+    "P18_RSECOCC": "Résidences secondaires et logements occasionnels en 2018",
+    "P18_LOGVAC": "Logements vacants en 2018",
+    "P18_RP_PROP": "Résidences principales occupées par leur propriétaire en 2018",
+    "NBMENFISC19": "Ménages fiscaux en 2019",
+    "PIMP19": "Part des ménages fiscaux imposés en 2019 (%)",
+    "MED19": "Médiane du niveau de vie en 2019 (€)",
+    "TP6019": "Taux de pauvreté en 2019 (%)",
+    "P18_EMPLT": "Emplois au lieu de travail en 2018",
+    "P18_EMPLT_SAL": "Emplois salariés au lieu de travail en 2018",
+    "P13_EMPLT": "Emplois au lieu de travail en 2013",
+    "P18_POP1564": "Population de 15 à 64 ans en 2018",
+    "P18_CHOM1564": "Chômeurs de 15 à 64 ans en 2018",
+    "P18_ACT1564": "Actifs de 15 à 64 ans en 2018",
+    "ETTOT18": "Établissements actifs fin 2018",
+    "ETAZ18": "Établissements actifs de l'agriculture, sylviculture et pêche fin 2018",
+    "ETBE18": "Établissements actifs de l'industrie fin 2018",
+    "ETFZ18": "Établissements actifs de la construction fin 2018",
+    "ETGU18": "Établissements actifs du commerce, transports et services divers fin 2018",
+    "ETGZ18": "dont établissements actifs du commerce et réparation automobile fin 2018",
+    "ETOQ18": "Établissements actifs de l'administration publique, enseignement, santé, action sociale fin 2018",
+    "ETTEF118": "Établissements actifs de 1 à 9 salariés fin 2018",
+    "ETTEFP1018": "Établissements actifs de 10 salariés ou plus fin 2018",
+}
+
+#: columns published with a decimal comma (``50,0``); a dot is accepted too.
+DECIMAL_COMMA = frozenset({"PIMP21", "TP6021"})
+#: Filosofi columns of the RP2022 comparateur: the only ones filled in its 5 non-census rows.
+FILOSOFI_2022 = ("NBMENFISC21", "PIMP21", "MED21", "TP6021")
+
+# Small slack for "a <= b" comparisons of weighted values (floating-point noise only).
+_EPS = 1e-6
+
+
+# --------------------------------------------------------------------------------------- parsing
+
+
+class _Wide:
+    """A wide file once read: text cells, numbers and statuses, one row per commune."""
+
+    def __init__(self, text: pd.DataFrame, values: pd.DataFrame, status: pd.DataFrame):
+        self.text = text  # strings, incl. CODGEO and _line
+        self.values = values  # float64, one column per variable
+        self.status = status  # "ok" / "secret" / "missing"
+
+    def keep(self, mask: pd.Series) -> "_Wide":
+        return _Wide(self.text[mask], self.values[mask], self.status[mask])
+
+
+def _read_wide(path: Path, variables: list[str], dataset_id: str) -> _Wide:
+    path = Path(path)
+    df = read_delimited(path, sep=SEP, required=["CODGEO", *variables], dataset_id=dataset_id)
+    df["CODGEO"] = df["CODGEO"].str.strip()
+    check_codes(df, "CODGEO", path, dataset_id=dataset_id)
+    check_unique(df, ["CODGEO"], path, dataset_id=dataset_id)
+    values, status = {}, {}
+    markers = SECRET_MARKERS + MISSING_MARKERS
+    for var in variables:
+        values[var] = to_number(
+            df, var, path, missing=markers, decimal="," if var in DECIMAL_COMMA else ".",
+            dataset_id=dataset_id,
+        )
+        # to_number accepted only numbers and markers: a NaN is a marker, ``s`` or a missing one.
+        st = np.full(len(df), STATUS_OK, dtype=object)
+        blank = values[var].isna().to_numpy()
+        if blank.any():
+            secret = df.loc[blank, var].fillna("").str.strip().isin(SECRET_MARKERS).to_numpy()
+            st[blank] = np.where(secret, STATUS_SECRET, STATUS_MISSING)
+        status[var] = pd.Series(st, index=df.index)
+    return _Wide(df, pd.DataFrame(values, index=df.index), pd.DataFrame(status, index=df.index))
+
+
+def _to_long(wide: _Wide, variables: list[str]) -> pd.DataFrame:
+    n, k = len(wide.text), len(variables)
+    codes = wide.text["CODGEO"].astype(str).to_numpy()
+    out = pd.DataFrame(
+        {
+            "commune_code": pd.array(np.repeat(codes, k), dtype="string"),
+            "variable": np.tile(np.array(variables, dtype=object), n),
+            "value": wide.values[variables].to_numpy(dtype="float64").ravel(),
+            "status": wide.status[variables].to_numpy(dtype=object).ravel(),
+        }
+    )
+    return out
+
+
+def _fail(path, dataset_id: str, wide: _Wide, mask: pd.Series, column: str, reason: str):
+    """Raise for the first row of ``mask``: line, column, value, and the commune in the reason."""
+    idx = mask[mask].index[0]
+    row = wide.text.loc[idx]
+    code = row["CODGEO"]
+    detail = reason.format(**{k: _fmt(wide.values.loc[idx, k]) for k in wide.values.columns})
+    raise SourceFormatError(
+        path, f"commune {code}: {detail}", line=int(row["_line"]), column=column,
+        value=row[column], dataset_id=dataset_id,
+    )
+
+
+def _fmt(x: float) -> str:
+    return "NaN" if pd.isna(x) else f"{x:.6g}"
+
+
+def _check_non_negative(path, dataset_id: str, wide: _Wide, variables: list[str]) -> None:
+    for var in variables:
+        neg = wide.values[var] < 0
+        if neg.any():
+            _fail(path, dataset_id, wide, neg, var, "negative value")
+
+
+def _le(a: pd.Series, b: pd.Series) -> pd.Series:
+    """True where ``a > b`` (both known): a violation of ``a <= b``."""
+    return (a - b > _EPS) & a.notna() & b.notna()
+
+
+def parse_dossier_complet(path: Path, dataset_id: str = DOSSIER_ID) -> pd.DataFrame:
+    """Dossier complet (light subset or national file) → long table (see module docstring).
+
+    Keeps the 38 variables of :data:`DOSSIER_VARIABLES`; other columns are ignored.
+    """
+    variables = list(DOSSIER_VARIABLES)
+    wide = _read_wide(path, variables, dataset_id)
+    _check_non_negative(path, dataset_id, wide, variables)
+    v = wide.values
+    for band in ("1524", "2554", "5564"):
+        act, chom = f"P22_ACT{band}", f"P22_CHOM{band}"
+        bad = _le(v[chom], v[act])
+        if bad.any():
+            _fail(path, dataset_id, wide, bad, chom,
+                  f"more unemployed than active: {chom} = {{{chom}}} > {act} = {{{act}}}")
+    return _to_long(wide, variables)
+
+
+def _check_comparateur(path, dataset_id: str, wide: _Wide, yy: str) -> None:
+    v = wide.values
+    log, rp, rsec, vac = f"P{yy}_LOG", f"P{yy}_RP", f"P{yy}_RSECOCC", f"P{yy}_LOGVAC"
+    diff = (v[log] - (v[rp] + v[rsec] + v[vac])).abs()
+    bad = diff >= 0.5  # NaN compares False: a missing cell is not checked
+    if bad.any():
+        _fail(path, dataset_id, wide, bad, log,
+              f"{log} = {{{log}}} differs from {rp} + {rsec} + {vac} = "
+              f"{{{rp}}} + {{{rsec}}} + {{{vac}}} by 0.5 or more")
+    chom, act, pop = f"P{yy}_CHOM1564", f"P{yy}_ACT1564", f"P{yy}_POP1564"
+    bad = _le(v[chom], v[act])
+    if bad.any():
+        _fail(path, dataset_id, wide, bad, chom,
+              f"more unemployed than active: {chom} = {{{chom}}} > {act} = {{{act}}}")
+    bad = _le(v[act], v[pop])
+    if bad.any():
+        _fail(path, dataset_id, wide, bad, act,
+              f"more active than inhabitants aged 15-64: {act} = {{{act}}} > {pop} = {{{pop}}}")
+
+
+def parse_comparateur_2022(path: Path, dataset_id: str = COMPARATEUR_2022_ID) -> pd.DataFrame:
+    """Comparateur de territoires RP2022 → long table (see module docstring).
+
+    Rows with an empty ``P22_POP`` (former communes kept for Filosofi only) are dropped; their codes
+    are in ``df.attrs["dropped_communes"]``.
+    """
+    variables = list(COMPARATEUR_2022_VARIABLES)
+    wide = _read_wide(path, variables, dataset_id)
+    no_census = wide.status["P22_POP"] == STATUS_MISSING
+    census_vars = [c for c in variables if c not in FILOSOFI_2022]
+    filled = (wide.status[census_vars] != STATUS_MISSING).any(axis=1) & no_census
+    if filled.any():
+        row = wide.text[filled].iloc[0]
+        col = next(c for c in census_vars if wide.status.loc[filled[filled].index[0], c] != STATUS_MISSING)
+        raise SourceFormatError(
+            path, f"commune {row['CODGEO']}: P22_POP is empty but {col} is filled "
+                  "(only Filosofi cells are expected in a row without population)",
+            line=int(row["_line"]), column=col, value=row[col], dataset_id=dataset_id,
+        )
+    dropped = wide.text.loc[no_census, "CODGEO"].astype(str).tolist()
+    wide = wide.keep(~no_census)
+    _check_non_negative(path, dataset_id, wide, variables)
+    _check_comparateur(path, dataset_id, wide, "22")
+    out = _to_long(wide, variables)
+    out.attrs["dropped_communes"] = dropped
+    return out
+
+
+def parse_comparateur_2018(path: Path, dataset_id: str = COMPARATEUR_2018_ID) -> pd.DataFrame:
+    """Comparateur de territoires RP2018 (2021 geography, codes unchanged) → long table."""
+    variables = list(COMPARATEUR_2018_VARIABLES)
+    wide = _read_wide(path, variables, dataset_id)
+    _check_non_negative(path, dataset_id, wide, variables)
+    _check_comparateur(path, dataset_id, wide, "18")
+    return _to_long(wide, variables)
+
+
+# ------------------------------------------------------------------------------ cross-checks
+
+
+AGE_CHECK_COLUMNS = ["commune_code", "age_bands_sum", "population", "difference"]
+
+
+def check_age_bands(
+    dossier_long: pd.DataFrame,
+    population_by_commune: Mapping[str, float] | pd.Series | pd.DataFrame,
+    tolerance: float = 0.5,
+    *,
+    raise_on_mismatch: bool = True,
+    path=None,
+) -> pd.DataFrame:
+    """Compare, commune by commune, the sum of the 7 age bands ``P22_POP0014..P22_POP90P`` of
+    :func:`parse_dossier_complet` with a population total (the 2022 municipal populations).
+
+    ``population_by_commune``: a dict or Series ``commune code → population``, or a DataFrame with
+    ``commune_code`` and ``population`` columns (one row per commune).
+
+    A commune is at fault when ``|sum - population| > tolerance``, when one of its age bands is not
+    a number (secret or missing), or when it is on one side only. Returns the faulty communes
+    (``commune_code, age_bands_sum, population, difference``, empty when all agree); with
+    ``raise_on_mismatch`` (the default) raises :class:`SourceFormatError` instead, naming the first
+    communes at fault.
+    """
+    if isinstance(population_by_commune, pd.DataFrame):
+        pop_df = population_by_commune
+        if pop_df["commune_code"].duplicated().any():
+            raise ValueError("population_by_commune lists a commune twice (filter one year first)")
+        pop = pd.Series(pop_df["population"].to_numpy(), index=pop_df["commune_code"].astype(str))
+    else:
+        pop = pd.Series(population_by_commune, dtype="float64")
+        pop.index = pop.index.astype(str)
+    pop = pop.astype("float64")
+
+    bands = dossier_long[dossier_long["variable"].isin(AGE_BANDS)]
+    counts = bands.groupby("commune_code")["value"].count()
+    sums = bands.groupby("commune_code")["value"].sum()
+    sums[counts < len(AGE_BANDS)] = np.nan  # a secret/missing band: no reliable sum
+    sums.index = sums.index.astype(str)
+
+    codes = sums.index.union(pop.index)
+    table = pd.DataFrame({"commune_code": codes,
+                          "age_bands_sum": sums.reindex(codes).to_numpy(),
+                          "population": pop.reindex(codes).to_numpy()})
+    table["difference"] = table["age_bands_sum"] - table["population"]
+    bad = table[~(table["difference"].abs() <= tolerance)].reset_index(drop=True)
+    if raise_on_mismatch and not bad.empty:
+        shown = "; ".join(
+            f"{r.commune_code}: age bands {_fmt(r.age_bands_sum)} vs population {_fmt(r.population)}"
+            for r in bad.head(5).itertuples()
+        )
+        more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
+        raise SourceFormatError(
+            path or DATASETS[0].mirror_path,
+            f"sum of the 7 age bands differs from the population by more than {tolerance} "
+            f"for {len(bad)} commune(s): {shown}{more}",
+            dataset_id=DOSSIER_ID,
+        )
+    return bad[AGE_CHECK_COLUMNS]
