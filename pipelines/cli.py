@@ -5,6 +5,10 @@
     the Dagster instance of ``$DAGSTER_HOME`` (default ``var/dagster_home``).
 ``portraits territories check FILE [--set ID] [--cog YEAR]``
     Validate a territory definition file and list every fault with its line.
+``portraits territories list`` / ``portraits territories forget SET_ID``
+    The custom sets remembered under ``var/territories`` (rebuilt by every build).
+``portraits annuaire orienter --commune CODE --public PUBLIC``
+    The reception points serving a public, nearest first (from the published database).
 """
 
 import argparse
@@ -28,32 +32,58 @@ def ensure_dagster_home() -> Path:
     return home
 
 
-def _definition_env(args) -> None:
-    """Pass coordinators' definition files to the job (with --set / --cog) via the environment."""
-    if not args.territories:
-        return
+def definitions_dir() -> Path:
+    """Where the definition files given to ``portraits build --territories`` are remembered, so
+    that every later build (``make run``, schedules) rebuilds those sets too."""
+    return Path(os.environ.get("PORTRAITS_DEFINITIONS_DIR") or (Path.cwd() / "var" / "territories"))
+
+
+def remembered_specs() -> list[str]:
+    """``path#set=ID#cog=YEAR`` for every remembered definition file."""
     specs = []
-    for f in args.territories:
-        path = Path(f).resolve()
-        if not path.is_file():
-            raise SystemExit(f"portraits: territory definition file not found: {f}")
-        spec = str(path)
-        if args.set:
-            spec += f"#set={args.set}"
-        if args.cog:
-            spec += f"#cog={args.cog}"
+    d = definitions_dir()
+    for f in sorted(d.glob("*.csv")) if d.is_dir() else []:
+        opts = f.with_suffix(".cog")
+        spec = f"{f.resolve()}#set={f.stem}"
+        if opts.exists():
+            spec += f"#cog={opts.read_text().strip()}"
         specs.append(spec)
-    os.environ["PORTRAITS_TERRITORY_FILES"] = os.pathsep.join(specs)
+    return specs
+
+
+def remember(files, set_id, cog) -> list[str]:
+    """Copy validated definition files into :func:`definitions_dir` (one file per set id)."""
+    from portraits.territories import check_file
+
+    d = definitions_dir()
+    d.mkdir(parents=True, exist_ok=True)
+    names = []
+    for f in files:
+        definition = check_file(Path(f), set_id=set_id, cog=int(cog) if cog else 2026)
+        target = d / f"{definition.set_id}.csv"
+        shutil.copyfile(f, target)
+        cog_file = target.with_suffix(".cog")
+        if cog and int(cog) != 2026:
+            cog_file.write_text(str(int(cog)))
+        else:
+            cog_file.unlink(missing_ok=True)
+        names.append(definition.set_id)
+    return names
 
 
 def cmd_build(args) -> int:
     ensure_dagster_home()
-    _definition_env(args)
     if args.territories:
-        # Fail fast, before any Dagster work, on a faulty definition file
+        # Fail fast, before any Dagster work, on a faulty definition file; then remember it.
+        if args.set and len(args.territories) > 1:
+            raise SystemExit("portraits: --set goes with a single --territories file")
         rc = _check_files(args.territories, args.set, args.cog, quiet=True)
         if rc:
             return rc
+        added = remember(args.territories, args.set, args.cog)
+        print(f"portraits: territory set(s) {', '.join(added)} remembered in {definitions_dir()}")
+    specs = remembered_specs()
+    os.environ["PORTRAITS_TERRITORY_FILES"] = os.pathsep.join(specs)
     from dagster import DagsterInstance, execute_job, reconstructable
 
     from .jobs import build_all_job
@@ -101,6 +131,27 @@ def cmd_territories_check(args) -> int:
     return _check_files([args.file], args.set, args.cog)
 
 
+def cmd_territories_list(args) -> int:
+    specs = remembered_specs()
+    if not specs:
+        print("Aucun jeu de territoires personnalisé (ajoutez-en avec portraits build --territories FICHIER).")
+    for spec in specs:
+        path, _, opts = spec.partition("#")
+        print(f"{Path(path).stem}\t{path}\t{opts}")
+    return 0
+
+
+def cmd_territories_forget(args) -> int:
+    f = definitions_dir() / f"{args.set_id}.csv"
+    if not f.exists():
+        print(f"portraits: no remembered set {args.set_id!r}", file=sys.stderr)
+        return 1
+    f.unlink()
+    f.with_suffix(".cog").unlink(missing_ok=True)
+    print(f"portraits: set {args.set_id} forgotten; the next build no longer publishes it.")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="portraits", description="Portraits de territoire (SPRO Pays de la Loire)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -119,6 +170,18 @@ def main(argv=None) -> int:
     c.add_argument("--set")
     c.add_argument("--cog")
     c.set_defaults(func=cmd_territories_check)
+    lst = tsub.add_parser("list", help="the custom sets every build includes")
+    lst.set_defaults(func=cmd_territories_list)
+    fg = tsub.add_parser("forget", help="stop building a custom set")
+    fg.add_argument("set_id")
+    fg.set_defaults(func=cmd_territories_forget)
+
+    try:  # portraits annuaire orienter … (pipelines/annuaire_cli.py)
+        from .annuaire_cli import add_parser as add_annuaire
+    except ModuleNotFoundError:
+        add_annuaire = None
+    if add_annuaire:
+        add_annuaire(sub)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -7,6 +7,7 @@ them directly.
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from dataclasses import replace
 
 from sources import catalog
@@ -108,6 +109,21 @@ def build_territories(con, extra_sets=()) -> dict[str, int]:
     rows = con.execute(
         "select set_id, count(*) from ref.territory group by 1 order by 1").fetchall()
     return dict(rows)
+
+
+DEFAULT_CORRECTIONS = Path(__file__).parent / "corrections" / "annuaire.csv"
+
+
+def build_directory(con, corrections: Path | None = None) -> dict[str, int]:
+    """The directory of reception points (``directory`` schema), after the territory sets and
+    before the indicators (which count points per territory). See portraits/annuaire.py."""
+    try:
+        from . import annuaire
+    except ModuleNotFoundError as exc:  # the directory is built by its own module
+        if exc.name != "portraits.annuaire":
+            raise
+        return {}
+    return annuaire.build(con, corrections or DEFAULT_CORRECTIONS)
 
 
 def build_indicators(con) -> int:

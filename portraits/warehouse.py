@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 
 SCHEMA_VERSION = "1"
-PUBLISHED_SCHEMAS = ("ref", "indicators", "meta")
+PUBLISHED_SCHEMAS = ("ref", "indicators", "meta", "directory")
 SQL_DIR = Path(__file__).parent / "sql"
 
 
@@ -137,7 +137,7 @@ def stage_published(work_db: Path, staged_path: Path, *, build_id: str, started_
         con.execute(f"attach {sql_string(str(staged_path))} as pub")
         tables = con.execute(
             """select table_schema, table_name from information_schema.tables
-               where table_catalog = current_database() and table_schema in ('ref', 'indicators', 'meta')
+               where table_catalog = current_database() and table_schema in ('ref', 'indicators', 'meta', 'directory')
                  and table_type = 'BASE TABLE'
                order by 1, 2"""
         ).fetchall()

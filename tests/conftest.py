@@ -47,3 +47,32 @@ def built(tmp_path_factory, mirror):
     result = run_build(root, mirror)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
     return root
+
+
+@pytest.fixture(scope="session")
+def warehouse_db(tmp_path_factory, mirror):
+    """The working database after ingest, territories and indicators (no Dagster, no rendering).
+
+    Returns the path of a DuckDB file; open it read-only in tests."""
+    from portraits import stages, warehouse
+    from sources.registry import SOURCES
+
+    path = tmp_path_factory.mktemp("warehouse") / "work.duckdb"
+    with warehouse.connect(path) as con:
+        for spec in SOURCES:
+            stages.ingest(con, spec.dataset_id, mirror_dir=mirror)
+        stages.build_ref(con)
+        stages.build_territories(con)
+        stages.build_directory(con)
+        stages.build_indicators(con)
+    return path
+
+
+@pytest.fixture(scope="session")
+def published_db(tmp_path_factory, warehouse_db):
+    """A published-like database (ref, indicators, meta, directory) staged from ``warehouse_db``."""
+    from portraits import warehouse
+
+    path = tmp_path_factory.mktemp("published") / "portraits.duckdb"
+    warehouse.stage_published(warehouse_db, path, build_id="test", started_at=warehouse.now())
+    return path

@@ -10,6 +10,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from portraits import publication, warehouse
 from reports import build as report_build
+from reports import geo_exports
 from reports import site
 from reports.formatting import long_date
 
@@ -53,6 +54,9 @@ def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) 
     for set_id in sets:
         results += report_build.render_set(db, set_id, build_dir, info, workers=settings.workers or None)
     wall = time.perf_counter() - t0
+    with duckdb.connect(str(db), read_only=True) as con:
+        all_sets = [r[0] for r in con.execute("select set_id from ref.territory_set").fetchall()]
+        geojson = [p for s in all_sets for p in geo_exports.write_set(con, build_dir, s, per_territory=s in sets)]
     return MaterializeResult(metadata={
         "sets": MetadataValue.json(sets),
         "portraits": len(results),
@@ -61,6 +65,7 @@ def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) 
         "html_seconds_sum": round(sum(r["html_seconds"] for r in results), 2),
         "pdf_seconds_sum": round(sum(r["pdf_seconds"] for r in results), 2),
         "output_dir": str(build_dir / "portraits"),
+        "geojson_files": len(geojson),
     })
 
 

@@ -2,6 +2,8 @@
 ``indicators``). Thin wrappers over ``portraits.stages``."""
 
 
+from importlib.util import find_spec
+
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from portraits import stages, warehouse
@@ -9,26 +11,37 @@ from portraits import stages, warehouse
 from ..resources import PortraitsSettings
 from .ingest import ASSET_BY_DATASET, markdown_table
 
-COG_DEPS = [ASSET_BY_DATASET[d] for d in
-            ("cog_communes_2026", "cog_epci_2026", "cog_departements_2026", "cog_regions_2026")]
+# The directory of reception points (pipelines/assets/directory.py) is built between the
+# territories and the indicators; referenced by key to keep the modules free of import cycles.
+DIRECTORY_DEPS = ["reception_points"] if find_spec("pipelines.assets.directory") else []
+
+REF_DATASETS = ("cog_communes_2026", "cog_epci_2026", "cog_departements_2026", "cog_regions_2026",
+                "cog_communes_2024", "insee_v_commune_2024", "contours_communes_2024",
+                "contours_departements_2024", "contours_region_2024")
+TERRITORY_DATASETS = ("clpe_communes", "insee_zonages_2024", "bmo_bassins", "cog_epci_2024")
+COG_DEPS = [ASSET_BY_DATASET[d] for d in REF_DATASETS]
+# every other source feeds the indicators
+INDICATOR_DEPS = [a for d, a in ASSET_BY_DATASET.items() if d not in REF_DATASETS + TERRITORY_DATASETS]
 
 
 @asset(group_name="territories", pool="duckdb_writer", deps=COG_DEPS, kinds={"duckdb"})
 def ref_geography(settings: PortraitsSettings) -> MaterializeResult:
     """Reference geography of COG 2026: ``ref.commune`` (the region's 1,228 communes plus the
     out-of-region members of cross-border territories, flagged), ``ref.epci``, ``ref.departement``,
-    ``ref.region`` and ``ref.commune_history`` (former codes → current commune)."""
+    ``ref.region``, ``ref.commune_history`` (every former code → its 2026 commune) and the commune
+    polygons ``ref.commune_geometry`` (2024 contours dissolved into 2026 communes)."""
     with warehouse.connect(settings.work_db_path()) as con:
         counts = stages.build_ref(con)
     return MaterializeResult(metadata={f"rows_{k}": v for k, v in counts.items()})
 
 
 @asset(group_name="territories", pool="duckdb_writer",
-       deps=[ref_geography, ASSET_BY_DATASET["clpe_communes"]], kinds={"duckdb"})
+       deps=[ref_geography, *[ASSET_BY_DATASET[d] for d in TERRITORY_DATASETS]], kinds={"duckdb"})
 def territory_sets(context: AssetExecutionContext, settings: PortraitsSettings) -> MaterializeResult:
     """Every territory set: ``clpe`` (local territories), ``commune``, ``epci``, ``departement``,
-    ``region``, plus the sets defined by coordinators' files (``PORTRAITS_TERRITORY_FILES``).
-    Writes ``ref.territory_set``, ``ref.territory`` and ``ref.territory_commune``."""
+    ``region``, ``zone_emploi``, ``bassin_vie``, ``bassin_bmo``, plus the sets defined by
+    coordinators' files (``PORTRAITS_TERRITORY_FILES``). Writes ``ref.territory_set``,
+    ``ref.territory``, ``ref.territory_commune`` and the polygons ``ref.territory_geometry``."""
     from portraits.definitions import load_definitions
 
     with warehouse.connect(settings.work_db_path()) as con:
@@ -48,7 +61,7 @@ def territory_sets(context: AssetExecutionContext, settings: PortraitsSettings) 
 
 
 @asset(group_name="indicators", pool="duckdb_writer",
-       deps=[territory_sets, ASSET_BY_DATASET["insee_pop_historiques"]], kinds={"duckdb"})
+       deps=[territory_sets, *INDICATOR_DEPS, *DIRECTORY_DEPS], kinds={"duckdb"})
 def indicator_observations(settings: PortraitsSettings) -> MaterializeResult:
     """``indicators.catalog`` and ``indicators.observation``: every indicator for every territory
     of every set; counts summed over communes, rates recomputed from summed numerators and

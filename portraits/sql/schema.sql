@@ -4,6 +4,7 @@ create schema if not exists staging;
 create schema if not exists ref;
 create schema if not exists indicators;
 create schema if not exists meta;
+create schema if not exists directory;
 
 create table if not exists meta.source (
     source_id    varchar primary key,  -- dataset id of sources/catalog.py
