@@ -40,7 +40,16 @@ def catalogue_context(con, root: Path, build: dict) -> dict:
             territories.append({"territory_id": tid, "label": tlabel, "n_communes": n,
                                 "n_outside": n_out, "departements": deps or "", "population": pop,
                                 "period": period, "files": files})
-        sets.append({"set_id": set_id, "label": label, "description": description, "territories": territories})
+        svg = ""
+        if territories:
+            from . import geo_exports, svgmap
+
+            gdf = geo_exports.territories_gdf(con, set_id)
+            links = {t["territory_id"]: t["files"].get("portrait.html") for t in territories}
+            svg = svgmap.set_map(gdf, links, title=f"Carte des territoires : {label}")
+        geojson = f"territoires/{set_id}.geojson" if (root / "territoires" / f"{set_id}.geojson").exists() else None
+        sets.append({"set_id": set_id, "label": label, "description": description, "territories": territories,
+                     "map_svg": svg, "geojson": geojson})
     sources = con.execute("select source_id, title, vintage, retrieved_at from meta.source order by title").fetchall()
     return {
         "sets": sets,
@@ -50,6 +59,9 @@ def catalogue_context(con, root: Path, build: dict) -> dict:
         "downloads": {
             name: name for name in ("portraits.duckdb", "schema.md") if (root / name).exists()
         },
+        "all_geojson": sorted(p.name for p in (root / "territoires").glob("*.geojson"))
+        if (root / "territoires").is_dir() else [],
+        "annuaire": (root / "annuaire").is_dir(),
     }
 
 

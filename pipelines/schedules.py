@@ -1,0 +1,143 @@
+"""Schedules (publishers' cadences), and sensors for new official files and changed local files.
+
+Cadences (cron, Europe/Paris), documented in the README:
+
+| family | datasets | cadence |
+|---|---|---|
+| emploi_trimestriel | URSSAF headcounts, job seekers | quarterly, 20th of Jan/Apr/Jul/Oct 06:00 |
+| bmo | BMO survey | yearly, 25 April 06:00 (published in April) |
+| recensement | census, populations, COG, zonages, contours | yearly, 1 July 06:00 |
+| education | education directory, InserJeunes, Parcoursup, Orion, OFA | monthly, 1st 05:00 |
+| annuaire | reception-point sources | monthly, 1st 05:30; corrections file: sensor |
+
+Each family job refreshes its source assets and everything downstream, up to publication.
+"""
+
+import os
+from pathlib import Path
+
+from dagster import (AssetSelection, DefaultScheduleStatus, DefaultSensorStatus, RunRequest, ScheduleDefinition,
+                     SensorEvaluationContext, SkipReason, define_asset_job, in_process_executor, sensor)
+
+from sources import catalog, freshness
+
+from .assets.ingest import ASSET_BY_DATASET
+
+FAMILIES = {
+    "emploi_trimestriel": (["urssaf_effectifs_commune", "urssaf_secteurs_2025", "dares_defm_communes",
+                            "insee_chomage_ze", "insee_chomage_ze_parties", "insee_chomage_dep_reg"],
+                           "0 6 20 1,4,7,10 *"),
+    "bmo": (["bmo_2024", "bmo_bassins", "fap_2021", "dares_tensions_2019", "metiers_en_tension_2024"],
+            "0 6 25 4 *"),
+    "recensement": (["insee_pop_historiques", "insee_dossier_complet_2022", "insee_comparateur_2022",
+                     "insee_comparateur_2018", "cog_communes_2026", "cog_epci_2026", "insee_zonages_2024",
+                     "contours_communes_2024"], "0 6 1 7 *"),
+    "education": (["annuaire_education", "inserjeunes_lycees", "inserjeunes_cfa", "inserjeunes_region",
+                   "parcoursup_extrait", "orion_affelnet", "orion_bts", "ofa_referentiel"], "0 5 1 * *"),
+    "annuaire": (["dila_annuaire_2016", "pe_agences_2019", "ofa_prepa_apprentissage"], "30 5 1 * *"),
+}
+
+
+def _selection(dataset_ids):
+    keys = [ASSET_BY_DATASET[d] for d in dataset_ids if d in ASSET_BY_DATASET]
+    return AssetSelection.assets(*keys).downstream()
+
+
+FAMILY_JOBS = {
+    name: define_asset_job(f"refresh_{name}", selection=_selection(ids), executor_def=in_process_executor,
+                           description=f"Refresh {name}: {', '.join(ids)} and everything downstream, then publish.")
+    for name, (ids, _cron) in FAMILIES.items()
+}
+
+SCHEDULES = [
+    ScheduleDefinition(name=f"{name}_schedule", job=FAMILY_JOBS[name], cron_schedule=cron,
+                       execution_timezone="Europe/Paris", default_status=DefaultScheduleStatus.STOPPED)
+    for name, (_ids, cron) in FAMILIES.items()
+]
+
+
+def _family_of(dataset_id: str) -> str | None:
+    return next((name for name, (ids, _c) in FAMILIES.items() if dataset_id in ids), None)
+
+
+def official_file_changes(previous: dict, *, mirror_dir: Path | None, timeout: float = 20.0,
+                          url_for=None) -> tuple[dict, list[str], list[str]]:
+    """Fingerprints of every scheduled dataset; returns (new cursor, changed ids, errors).
+
+    Online: HTTP validators of the official URL (``url_for(ds)`` overrides it, for tests).
+    With a mirror: the SHA-256 of the mirror file. A dataset seen for the first time is recorded,
+    not reported as changed.
+    """
+    cursor, changed, errors = dict(previous), [], []
+    for name, (ids, _c) in FAMILIES.items():
+        for dataset_id in ids:
+            ds = catalog.get(dataset_id)
+            try:
+                if mirror_dir is not None:
+                    f = mirror_dir / ds.mirror_path
+                    fp = freshness.file_fingerprint(f) if f.is_file() else "absent"
+                else:
+                    fp = freshness.fingerprint(freshness.probe(url_for(ds) if url_for else ds.url, timeout))
+            except Exception as exc:  # a probe failing is reported, not fatal
+                errors.append(f"{dataset_id}: {exc}")
+                continue
+            if dataset_id in previous and previous[dataset_id] != fp:
+                changed.append(dataset_id)
+            cursor[dataset_id] = fp
+    return cursor, changed, errors
+
+
+@sensor(name="official_files_sensor", minimum_interval_seconds=6 * 3600, jobs=list(FAMILY_JOBS.values()),
+        default_status=DefaultSensorStatus.STOPPED,
+        description="Notices a new version of an official file (HTTP ETag / Last-Modified / length, or the "
+                    "mirror file's SHA-256) and refreshes its family.")
+def official_files_sensor(context: SensorEvaluationContext):
+    import json
+
+    previous = json.loads(context.cursor) if context.cursor else {}
+    mirror = os.environ.get("PORTRAITS_MIRROR_DIR", "").strip()
+    cursor, changed, errors = official_file_changes(previous, mirror_dir=Path(mirror) if mirror else None)
+    for e in errors:
+        context.log.warning(e)
+    context.update_cursor(json.dumps(cursor, sort_keys=True))
+    families = sorted({_family_of(d) for d in changed} - {None})
+    if not families:
+        return SkipReason("no official file changed" + (f" ({len(errors)} probe errors)" if errors else ""))
+    return [RunRequest(run_key=f"{f}:{cursor_hash(cursor)}", job_name=FAMILY_JOBS[f].name,
+                       tags={"changed": ",".join(d for d in changed if _family_of(d) == f)}) for f in families]
+
+
+def cursor_hash(cursor: dict) -> str:
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(cursor, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def local_files() -> list[Path]:
+    """Coordinators' definition files and the networks' corrections file."""
+    from portraits.stages import DEFAULT_CORRECTIONS
+
+    d = Path(os.environ.get("PORTRAITS_DEFINITIONS_DIR") or (Path.cwd() / "var" / "territories"))
+    files = sorted(d.glob("*.csv")) if d.is_dir() else []
+    if DEFAULT_CORRECTIONS.exists():
+        files.append(DEFAULT_CORRECTIONS)
+    return files
+
+
+@sensor(name="local_definitions_sensor", minimum_interval_seconds=60, job_name="build_all",
+        default_status=DefaultSensorStatus.STOPPED,
+        description="Notices a changed territory definition file (var/territories) or directory corrections "
+                    "file (portraits/corrections/annuaire.csv) and rebuilds.")
+def local_definitions_sensor(context: SensorEvaluationContext):
+    fp = freshness.files_fingerprint(local_files())
+    if context.cursor is None:
+        context.update_cursor(fp)
+        return SkipReason("first evaluation: fingerprint recorded")
+    if fp == context.cursor:
+        return SkipReason("no local file changed")
+    context.update_cursor(fp)
+    return RunRequest(run_key=fp, tags={"reason": "local definition or corrections file changed"})
+
+
+SENSORS = [official_files_sensor, local_definitions_sensor]
