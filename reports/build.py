@@ -8,8 +8,10 @@ connection.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
+import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -48,33 +50,59 @@ def indicators_csv(con, set_id: str, territory_id: str) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def render_territory(con, set_id: str, territory_id: str, root: Path, build: dict, *, pdf: bool = True) -> dict:
+FILES = ("portrait.html", "portrait.pdf", "indicateurs.csv")
+
+
+def render_territory(con, set_id: str, territory_id: str, root: Path, build: dict, *, pdf: bool = True,
+                     previous: Path | None = None) -> dict:
+    """Render one portrait into ``root``. When ``previous`` (the published output folder) holds a
+    portrait of this territory whose content fingerprint is the same, its files are reused instead
+    of rendering the PDF again: a rebuild only re-renders the territories whose data changed.
+
+    The fingerprint is the SHA-256 of the portrait's HTML rendered without the build stamp, plus
+    its CSV: any change of data, definition, template or code that shows in the portrait changes it.
+    """
     out = root / "portraits" / set_id / territory_id
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    ctx = portrait_context(con, set_id, territory_id, build=build)
+    ctx = portrait_context(con, set_id, territory_id, build={})
+    csv_bytes = indicators_csv(con, set_id, territory_id)
+    stamp_free = render.render("portrait.html.j2", **ctx)
+    fingerprint = hashlib.sha256(stamp_free.encode("utf-8") + csv_bytes).hexdigest()
+    old = previous / "portraits" / set_id / territory_id if previous else None
+    if (old is not None and (old / ".fingerprint").is_file() and all((old / f).is_file() for f in FILES)
+            and (old / ".fingerprint").read_text().strip() == fingerprint and pdf):
+        for f in FILES:
+            shutil.copy2(old / f, out / f)
+        (out / ".fingerprint").write_text(fingerprint)
+        return {"set_id": set_id, "territory_id": territory_id, "label": ctx["territory"]["label"],
+                "dir": str(out), "pages": 0, "reused": True,
+                "html_seconds": time.perf_counter() - t0, "pdf_seconds": 0.0}
+    ctx["build"] = build
     html = render.render("portrait.html.j2", **ctx)
     (out / "portrait.html").write_text(html, encoding="utf-8")
-    (out / "indicateurs.csv").write_bytes(indicators_csv(con, set_id, territory_id))
+    (out / "indicateurs.csv").write_bytes(csv_bytes)
     t1 = time.perf_counter()
     pages = render.html_to_pdf(html, out / "portrait.pdf", base_url=out) if pdf else 0
     t2 = time.perf_counter()
+    (out / ".fingerprint").write_text(fingerprint)
     return {"set_id": set_id, "territory_id": territory_id, "label": ctx["territory"]["label"],
-            "dir": str(out), "pages": pages, "html_seconds": t1 - t0, "pdf_seconds": t2 - t1}
+            "dir": str(out), "pages": pages, "reused": False, "html_seconds": t1 - t0, "pdf_seconds": t2 - t1}
 
 
 def _worker(args):
-    db_path, set_id, ids, root, build, pdf = args
+    db_path, set_id, ids, root, build, pdf, previous = args
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        return [render_territory(con, set_id, tid, Path(root), build, pdf=pdf) for tid in ids]
+        return [render_territory(con, set_id, tid, Path(root), build, pdf=pdf, previous=previous) for tid in ids]
     finally:
         con.close()
 
 
 def render_set(db_path: Path, set_id: str, root: Path, build: dict, *, territory_ids=None,
-               workers: int | None = None, pdf: bool = True) -> list[dict]:
-    """Render every territory of ``set_id`` (or only ``territory_ids``)."""
+               workers: int | None = None, pdf: bool = True, previous: Path | None = None) -> list[dict]:
+    """Render every territory of ``set_id`` (or only ``territory_ids``), reusing the unchanged
+    portraits of ``previous`` (see :func:`render_territory`)."""
     with duckdb.connect(str(db_path), read_only=True) as con:
         ids = [r[0] for r in con.execute(
             "select territory_id from ref.territory where set_id = ? order by territory_id", [set_id]
@@ -86,10 +114,10 @@ def render_set(db_path: Path, set_id: str, root: Path, build: dict, *, territory
         return []
     workers = workers or min(len(ids), os.cpu_count() or 1, 4)
     if workers <= 1:
-        return _worker((db_path, set_id, ids, root, build, pdf))
+        return _worker((db_path, set_id, ids, root, build, pdf, previous))
     chunks = [ids[i::workers] for i in range(workers)]
     results: list[dict] = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for part in pool.map(_worker, [(db_path, set_id, c, root, build, pdf) for c in chunks]):
+        for part in pool.map(_worker, [(db_path, set_id, c, root, build, pdf, previous) for c in chunks]):
             results.extend(part)
     return sorted(results, key=lambda r: r["territory_id"])

@@ -4,7 +4,11 @@ Runs the Dagster job build_all in this process (the same as ``make run``) into a
 folder, then reads the step durations from the run's events and the peak resident memory of this
 process and its children. Prints a table; figures are for the notes, not a test.
 
-    python scripts/bench.py [--runs N] [--keep DIR]
+    python scripts/bench.py [--full-only] [--keep DIR]
+
+Scenarios: a clean full build (the 20 clpe portraits and the 3 territories of
+examples/territoires_exemple.csv), a rebuild with nothing changed, and a rebuild after one
+territory of the custom set gained a commune (only that portrait is rendered again).
 """
 
 from __future__ import annotations
@@ -70,13 +74,14 @@ def one_run(root: Path) -> dict:
     stages = {name: sum(d for k, d in durations.items() if pred(k)) for name, pred in STAGES.items()}
     pf = mats.get("portrait_files", {})
     return {"wall": wall, "stages": stages, "portraits": pf.get("portraits"), "pages": pf.get("pdf_pages"),
+            "rendered": pf.get("rendered"),
             "html_cpu": pf.get("html_seconds_sum"), "pdf_cpu": pf.get("pdf_seconds_sum")}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--keep", help="keep the build in this folder")
+    ap.add_argument("--full-only", action="store_true", help="only the full build")
     args = ap.parse_args()
     if not os.environ.get("PORTRAITS_MIRROR_DIR"):
         print("PORTRAITS_MIRROR_DIR is not set: the benchmark reads the mirror (run it through make bench)",
@@ -85,24 +90,37 @@ def main() -> int:
     t_import = time.perf_counter()
     import pipelines.jobs  # noqa: F401  (import cost reported separately)
     t_import = time.perf_counter() - t_import
+    root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="portraits-bench-"))
+    example = Path(__file__).resolve().parent.parent / "examples" / "territoires_exemple.csv"
+    definition = root / "bench_territoires.csv"
+    root.mkdir(parents=True, exist_ok=True)
+    definition.write_bytes(example.read_bytes())
+    os.environ["PORTRAITS_TERRITORY_FILES"] = str(definition)
+    scenarios = [("full build (clean)", None)]
+    if not args.full_only:
+        scenarios += [
+            ("rebuild, nothing changed", None),
+            ("rebuild, one territory's definition changed", "change"),
+        ]
     results = []
-    for i in range(args.runs):
-        root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="portraits-bench-"))
-        try:
-            results.append(one_run(root))
-        finally:
-            if not args.keep:
-                shutil.rmtree(root, ignore_errors=True)
-    print(f"machine: {os.cpu_count()} cores; import of the definitions: {t_import:.2f} s")
-    for i, r in enumerate(results, 1):
-        print(f"run {i}: wall {r['wall']:.1f} s, {r['portraits']} portraits, {r['pages']} PDF pages")
-        for name, secs in r["stages"].items():
-            print(f"  {name:20s} {secs:7.2f} s  ({100 * secs / r['wall']:4.1f} %)")
+    try:
+        for name, action in scenarios:
+            if action == "change":  # add one commune (Pornic) to the 'chateaubriant' territory
+                with open(definition, "a", encoding="utf-8") as f:
+                    f.write("chateaubriant;Châteaubriant (ville seule);;44131\n")
+            results.append((name, one_run(root)))
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
+          f"import of the definitions: {t_import:.2f} s")
+    full = results[0][1]["wall"]
+    for name, r in results:
+        print(f"{name}: wall {r['wall']:.1f} s ({r['wall'] / full:.2f} x the full build); "
+              f"{r['portraits']} portraits, {r['rendered']} rendered, {r['pages']} PDF pages")
+        for stage, secs in r["stages"].items():
+            print(f"  {stage:20s} {secs:7.2f} s  ({100 * secs / r['wall']:4.1f} %)")
         print(f"  (CPU inside rendering: HTML+charts {r['html_cpu']} s, PDF {r['pdf_cpu']} s, over the workers)")
     own, children = peak_rss_mib()
     print(f"peak memory: main process {own:.0f} MiB, largest child {children:.0f} MiB")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

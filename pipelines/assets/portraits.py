@@ -42,7 +42,9 @@ def published_database(context: AssetExecutionContext, settings: PortraitsSettin
 def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) -> MaterializeResult:
     """For every territory of every set flagged for portraits (``clpe`` and coordinators' sets):
     ``portraits/<set_id>/<territory_id>/portrait.html``, ``portrait.pdf`` and ``indicateurs.csv``
-    (``;``-separated, UTF-8 with BOM) in the build directory."""
+    (``;``-separated, UTF-8 with BOM) in the build directory. Keyed by content: a territory whose
+    portrait would not change (same data, definition, template) reuses the published files, so a
+    rebuild renders only the territories affected by a change."""
     build_dir = settings.build_path()
     db = build_dir / "portraits.duckdb"
     with duckdb.connect(str(db), read_only=True) as con:
@@ -52,7 +54,8 @@ def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) 
     results = []
     t0 = time.perf_counter()
     for set_id in sets:
-        results += report_build.render_set(db, set_id, build_dir, info, workers=settings.workers or None)
+        results += report_build.render_set(db, set_id, build_dir, info, workers=settings.workers or None,
+                                           previous=settings.output_path())
     wall = time.perf_counter() - t0
     with duckdb.connect(str(db), read_only=True) as con:
         all_sets = [r[0] for r in con.execute("select set_id from ref.territory_set").fetchall()]
@@ -60,6 +63,8 @@ def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) 
     return MaterializeResult(metadata={
         "sets": MetadataValue.json(sets),
         "portraits": len(results),
+        "rendered": sum(1 for r in results if not r.get("reused")),
+        "reused_unchanged": sum(1 for r in results if r.get("reused")),
         "pdf_pages": sum(r["pages"] for r in results),
         "wall_seconds": round(wall, 2),
         "html_seconds_sum": round(sum(r["html_seconds"] for r in results), 2),
