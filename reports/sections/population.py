@@ -1,12 +1,172 @@
-"""Section « Population »: municipal population series, average annual change."""
+"""Section « Population »: municipal population series and its change, components of the change
+(natural balance, apparent migration), age structure, households and housing, activity and
+unemployment (census definition) by age, jobs at place of work, income and poverty (communes only).
+Each block compares the territory with its département(s) and the region."""
 
 from __future__ import annotations
 
-from .. import charts
+from .. import charts, charts_population
 from ..formatting import is_missing
 from .common import compare_cells, key_figure, png_data_uri, rows, series_by_area
 
-SOURCE_IDS = ["insee_pop_historiques", "cog_communes_2026"]
+SOURCE_IDS = ["insee_pop_historiques", "cog_communes_2026", "insee_dossier_complet_2022",
+              "insee_comparateur_2022", "insee_comparateur_2018"]
+
+AGE_BANDS = [("0014", "0-14 ans"), ("1529", "15-29 ans"), ("3044", "30-44 ans"), ("4559", "45-59 ans"),
+             ("6074", "60-74 ans"), ("7589", "75-89 ans"), ("90p", "90 ans ou plus")]
+UNEMPLOYMENT_GROUPS = [("1524", "15-24 ans"), ("2554", "25-54 ans"), ("5564", "55-64 ans"), ("1564", "15-64 ans")]
+
+# Table rows: (indicator_id, period or None for the latest, French label, kind, decimals)
+# kind: 'num' count, 'signed' signed count, 'pct' share, 'rate' signed % per year, 'ratio' plain number
+CHANGE_ROWS = [
+    ("population_variation_annuelle_rp", "2011-2022", "Variation annuelle moyenne 2011-2022", "rate", 2),
+    ("population_variation_annuelle_rp", "2016-2022", "Variation annuelle moyenne 2016-2022", "rate", 2),
+    ("variation_annuelle_solde_naturel", "2016-2022", "dont due au solde naturel", "rate", 2),
+    ("variation_annuelle_solde_migratoire", "2016-2022", "dont due au solde migratoire apparent", "rate", 2),
+    ("naissances", "2016-2022", "Naissances (2016 à 2021)", "num", 0),
+    ("deces", "2016-2022", "Décès (2016 à 2021)", "num", 0),
+    ("solde_naturel", "2016-2022", "Solde naturel 2016-2022", "signed", 0),
+    ("solde_migratoire_apparent", "2016-2022", "Solde migratoire apparent 2016-2022", "signed", 0),
+]
+AGE_SUMMARY_ROWS = [
+    ("part_moins_30", "2022", "Moins de 30 ans", "pct", 1),
+    ("part_60_plus", "2022", "60 ans ou plus", "pct", 1),
+    ("part_75_plus", "2022", "75 ans ou plus", "pct", 1),
+    ("indice_vieillissement", "2022", "Indice de vieillissement (60 ans ou plus pour 100 moins de 15 ans)", "ratio", 0),
+]
+HOUSEHOLD_ROWS = [
+    ("menages", "2022", "Ménages", "num", 0),
+    ("part_menages_personne_seule", "2022", "Part des ménages d'une personne", "pct", 1),
+    ("part_menages_avec_famille", "2022", "Part des ménages avec famille(s)", "pct", 1),
+    ("part_familles_couples_avec_enfants", "2022", "Couples avec enfant(s), part des familles", "pct", 1),
+    ("part_familles_couples_sans_enfant", "2022", "Couples sans enfant, part des familles", "pct", 1),
+    ("part_familles_monoparentales", "2022", "Familles monoparentales, part des familles", "pct", 1),
+]
+HOUSING_ROWS = [
+    ("logements", "2022", "Logements", "num", 0),
+    ("part_residences_principales", "2022", "Part des résidences principales", "pct", 1),
+    ("part_residences_secondaires", "2022", "Part des résidences secondaires et logements occasionnels", "pct", 1),
+    ("part_logements_vacants", "2022", "Part des logements vacants", "pct", 1),
+    ("part_logements_vacants_rp2018", "2018", "Part des logements vacants en 2018", "pct", 1),
+    ("part_proprietaires", "2022", "Part des résidences principales occupées par leur propriétaire", "pct", 1),
+]
+ACTIVITY_ROWS = [
+    ("taux_activite_1564", "2022", "Taux d'activité des 15-64 ans", "pct", 1),
+    ("taux_activite_1564_rp2018", "2018", "Taux d'activité des 15-64 ans en 2018", "pct", 1),
+    ("taux_chomage_rp_1564", "2022", "Taux de chômage des 15-64 ans", "pct", 1),
+    ("taux_chomage_rp_1564_rp2018", "2018", "Taux de chômage des 15-64 ans en 2018", "pct", 1),
+    ("taux_chomage_rp_1524", "2022", "Taux de chômage des 15-24 ans", "pct", 1),
+    ("taux_chomage_rp_2554", "2022", "Taux de chômage des 25-54 ans", "pct", 1),
+    ("taux_chomage_rp_5564", "2022", "Taux de chômage des 55-64 ans", "pct", 1),
+    ("actifs_1564", "2022", "Actifs de 15 à 64 ans", "num", 0),
+    ("actifs_1524", "2022", "dont 15-24 ans", "num", 0),
+    ("actifs_2554", "2022", "dont 25-54 ans", "num", 0),
+    ("actifs_5564", "2022", "dont 55-64 ans", "num", 0),
+    ("chomeurs_1564", "2022", "Chômeurs de 15 à 64 ans", "num", 0),
+]
+JOBS_ROWS = [
+    ("emplois_rp2018", "2018", "Emplois au lieu de travail en 2018", "num", 0),
+    ("emplois_lt", "2022", "Emplois au lieu de travail en 2022", "num", 0),
+    ("emplois_variation_annuelle", "2018-2022", "Variation annuelle moyenne 2018-2022", "rate", 2),
+    ("emplois_salaries_lt", "2022", "dont emplois salariés en 2022", "num", 0),
+    ("concentration_emploi", "2022", "Emplois pour 100 actifs occupés résidents (15-64 ans)", "ratio", 0),
+]
+
+_ALL_IDS = sorted({r[0] for rs in (CHANGE_ROWS, AGE_SUMMARY_ROWS, HOUSEHOLD_ROWS, HOUSING_ROWS,
+                                     ACTIVITY_ROWS, JOBS_ROWS) for r in rs}
+                  | {f"population_age_{b}" for b, _ in AGE_BANDS} | {f"part_age_{b}" for b, _ in AGE_BANDS}
+                  | {f"taux_chomage_rp_{b}" for b, _ in UNEMPLOYMENT_GROUPS} | {"population"})
+_SECTION_NOTES_SKIPPED = ("non additif",)
+
+
+class _Observations:
+    """Every observation of the section's indicators for the comparison areas, in one query."""
+
+    def __init__(self, con, areas: list[dict]):
+        self.areas = areas
+        keys = [f"{a['set_id']}/{a['territory_id']}" for a in areas]
+        data = rows(
+            con,
+            """select set_id || '/' || territory_id as area, indicator_id, period, value, numerator,
+                      denominator, status, source_id, note
+               from indicators.observation
+               where indicator_id in (select unnest(?)) and set_id || '/' || territory_id in (select unnest(?))
+               order by period""",
+            (_ALL_IDS, keys),
+        )
+        self.by_key: dict[tuple, dict] = {}
+        for r in data:
+            self.by_key[(r["area"], r["indicator_id"], r["period"])] = r
+            self.by_key[(r["area"], r["indicator_id"], None)] = r  # latest period (ordered)
+        self.keys = keys
+
+    def cells(self, indicator_id: str, period: str | None = None) -> list[dict | None]:
+        return [self.by_key.get((k, indicator_id, period)) for k in self.keys]
+
+    def own(self, indicator_id: str, period: str | None = None) -> dict | None:
+        return self.by_key.get((self.keys[0], indicator_id, period))
+
+    def table(self, spec: list[tuple]) -> list[dict]:
+        out = []
+        for ind, period, label, kind, dec in spec:
+            cells = self.cells(ind, period)
+            if all(c is None for c in cells):
+                continue
+            out.append({"indicator_id": ind, "label": label, "kind": kind, "decimals": dec, "cells": cells})
+        return out
+
+    def own_notes(self) -> list[str]:
+        notes = set()
+        for (area, _ind, _p), r in self.by_key.items():
+            if area == self.keys[0] and r.get("note"):
+                for part in r["note"].split(" ; "):
+                    if not part.startswith(_SECTION_NOTES_SKIPPED):
+                        notes.add(part)
+        return sorted(notes)
+
+
+def _value(obs: dict | None):
+    if obs is None or obs["status"] not in ("ok", "estimate") or is_missing(obs["value"]):
+        return None
+    return obs["value"]
+
+
+def _income(con, base: dict) -> dict:
+    """Median income and poverty rate: published for communes only (never aggregated)."""
+    t = base["territory"]
+    if t["set_id"] == "commune":
+        own = {ind: compare_cells(con, base["areas"][:1], ind)[0] for ind in ("revenu_median", "taux_pauvrete")}
+        return {"commune": own}
+    communes = rows(
+        con,
+        """select c.label, p.value as population, m.value as median, m.status as median_status,
+                  r.value as poverty, r.status as poverty_status
+           from ref.territory_commune tc
+           join ref.commune c using (commune_code)
+           left join indicators.observation p on p.set_id = 'commune' and p.territory_id = tc.commune_code
+                and p.indicator_id = 'population' and p.period = '2022'
+           left join indicators.observation m on m.set_id = 'commune' and m.territory_id = tc.commune_code
+                and m.indicator_id = 'revenu_median'
+           left join indicators.observation r on r.set_id = 'commune' and r.territory_id = tc.commune_code
+                and r.indicator_id = 'taux_pauvrete'
+           where tc.set_id = ? and tc.territory_id = ? and c.in_region
+           order by p.value desc nulls last, c.label""",
+        (t["set_id"], t["territory_id"]),
+    )
+    medians = [c["median"] for c in communes if c["median_status"] == "ok"]
+    poverty = [c["poverty"] for c in communes if c["poverty_status"] == "ok"]
+    return {
+        "n_communes": len(communes),
+        "n_median": len(medians),
+        "median_min": min(medians) if medians else None,
+        "median_max": max(medians) if medians else None,
+        "n_poverty": len(poverty),
+        "n_poverty_secret": sum(1 for c in communes if c["poverty_status"] == "secret"),
+        "top": [{"label": c["label"], "population": c["population"],
+                 "median": {"value": c["median"], "status": c["median_status"] or "missing"},
+                 "poverty": {"value": c["poverty"], "status": c["poverty_status"] or "missing"}}
+                for c in communes[:10]] if len(communes) > 1 else [],
+    }
 
 
 def context(con, base: dict) -> dict | None:
@@ -21,21 +181,33 @@ def context(con, base: dict) -> dict | None:
                     if y in a["obs"] and not is_missing(a["obs"][y]["value"])]}
         for a in pop_by_area
     ]
-    own = pop_by_area[0]["obs"]
-    bar_points = [(int(y), own[y]["value"]) for y in years if y in own]
     variations = []
     for ind in ("population_variation_annuelle_longue", "population_variation_annuelle_5ans"):
         label = con.execute("select label from indicators.catalog where indicator_id = ?", [ind]).fetchone()[0]
         cells = compare_cells(con, areas, ind)
         period = next((c["period"] for c in cells if c), None)
         variations.append({"indicator_id": ind, "label": label, "period": period, "cells": cells})
-    notes = sorted({o["note"] for o in own.values() if o.get("note")})
+    pop_notes = sorted({o["note"] for o in pop_by_area[0]["obs"].values() if o.get("note")})
+
+    obs = _Observations(con, areas)
+    age_rows = [{"label": lab, "count": obs.own(f"population_age_{b}", "2022"),
+                 "cells": obs.cells(f"part_age_{b}", "2022")} for b, lab in AGE_BANDS]
+    age_series = [{"label": a["label"], "role": a["role"],
+                   "values": [_value(obs.cells(f"part_age_{b}", "2022")[i]) for b, _ in AGE_BANDS]}
+                  for i, a in enumerate(areas)]
+    unemployment_series = [{"label": a["label"], "role": a["role"],
+                            "values": [_value(obs.cells(f"taux_chomage_rp_{b}", "2022")[i])
+                                       for b, _ in UNEMPLOYMENT_GROUPS]}
+                           for i, a in enumerate(areas)]
+    own_unemployment = [{"label": lab, "obs": obs.own(f"taux_chomage_rp_{b}", "2022")}
+                        for b, lab in UNEMPLOYMENT_GROUPS]
 
     latest_year = years[-1]
     key_figures = [
         key_figure(con, areas, "population", f"habitants en {latest_year}", period=latest_year),
-        key_figure(con, areas, "population_variation_annuelle_longue",
-                   f"de population par an, {variations[0]['period']}", decimals=2, unit="%", signed=True),
+        key_figure(con, areas, "part_moins_30", "de moins de 30 ans en 2022", decimals=1, unit="%", period="2022"),
+        key_figure(con, areas, "taux_chomage_rp_1564", "de chômeurs parmi les actifs de 15 à 64 ans "
+                   "(recensement 2022)", decimals=1, unit="%", period="2022"),
     ]
     key_figures[0]["compare"] = []  # sizes of the département and region say little here
     return {
@@ -47,9 +219,23 @@ def context(con, base: dict) -> dict | None:
         "years": years,
         "pop_table": pop_table,
         "variations": variations,
-        "notes": notes,
+        "notes": pop_notes,
+        "census_notes": [n for n in obs.own_notes() if n not in pop_notes],
+        "change_rows": obs.table(CHANGE_ROWS),
+        "age_rows": age_rows,
+        "age_summary_rows": obs.table(AGE_SUMMARY_ROWS),
+        "household_rows": obs.table(HOUSEHOLD_ROWS),
+        "housing_rows": obs.table(HOUSING_ROWS),
+        "activity_rows": obs.table(ACTIVITY_ROWS),
+        "jobs_rows": obs.table(JOBS_ROWS),
+        "own_unemployment": own_unemployment,
+        "income": _income(con, base),
         "charts": {
             "population_index": png_data_uri(charts.population_index(index_series)),
-            "population_bars": png_data_uri(charts.population_bars(bar_points)),
+            "age_structure": png_data_uri(charts_population.age_structure(
+                [lab for _, lab in AGE_BANDS], age_series, year="2022")),
+            "unemployment": png_data_uri(charts_population.rates_by_group(
+                [lab for _, lab in UNEMPLOYMENT_GROUPS], unemployment_series,
+                "Taux de chômage par âge en 2022 (recensement)")),
         },
     }
