@@ -8,7 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from . import style  # noqa: E402
 from .formatting import number  # noqa: E402
@@ -43,7 +43,8 @@ def population_index(series: list[dict], title: str = "Évolution de la populati
                 linestyle="--" if s["role"] == "region" else "-")
     ax.set_title(title.format(y0=y0 if y0 is not None else ""), loc="left")
     ax.set_ylabel("indice")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: number(x)))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: number(x, 0 if float(x).is_integer() else 1)))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{int(x)}"))
     ax.legend(loc="upper left", ncols=1)
     fig.tight_layout()

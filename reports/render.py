@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -39,8 +40,27 @@ def env() -> Environment:
     return _ENV
 
 
+_TABLE = re.compile(r"<table class=\"data[^\"]*\">.*?</table>", re.S)
+_CAPTION = re.compile(r"<caption[^>]*>(.*?)</caption>", re.S)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _scrollable_tables(html: str) -> str:
+    """Wrap every data table in a focusable, labelled region that scrolls sideways on a phone
+    (WCAG: a scrollable region must be reachable with the keyboard)."""
+
+    def wrap(m: re.Match) -> str:
+        table = m.group(0)
+        cap = _CAPTION.search(table)
+        label = _TAGS.sub("", cap.group(1)).strip() if cap else "Tableau"
+        label = label.replace('"', "&quot;")
+        return f'<div class="table-scroll" role="region" tabindex="0" aria-label="{label}">{table}</div>'
+
+    return _TABLE.sub(wrap, html)
+
+
 def render(template: str, **context) -> str:
-    return env().get_template(template).render(**context)
+    return _scrollable_tables(env().get_template(template).render(**context))
 
 
 def html_to_pdf(html: str, out: Path, base_url: str | Path | None = None) -> int:

@@ -11,7 +11,7 @@ from html import escape
 import geopandas as gpd
 import shapely
 
-PALETTE = ["#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#9ebcda", "#8c96c6"]
+FILL = "#c6dbef"  # one neutral fill: the colours carry no meaning (no choropleth)
 
 
 def _path(geom, tx) -> str:
@@ -37,18 +37,19 @@ def set_map(gdf: gpd.GeoDataFrame, links: dict[str, str], *, width: int = 640, t
     def tx(x, y):
         return (x - minx) * scale, (maxy - y) * scale
 
-    items = []
-    for i, row in enumerate(g.itertuples(index=False)):
+    items, labels = [], []
+    for row in g.itertuples(index=False):
         geom = shapely.simplify(row.geometry, 1.5 / scale)
         d = _path(geom, tx)
         label = escape(str(row.label))
-        fill = PALETTE[i % len(PALETTE)]
-        path = f'<path d="{d}" fill="{fill}" stroke="#ffffff" stroke-width="1"><title>{label}</title></path>'
+        path = f'<path d="{d}" fill="{FILL}" stroke="#1f4e79" stroke-width="0.8"><title>{label}</title></path>'
         href = links.get(row.territory_id)
         items.append(f'<a href="{escape(href)}" aria-label="{label}">{path}</a>' if href else path)
         c = geom.representative_point()
         cx, cy = tx(c.x, c.y)
-        items.append(f'<text x="{cx:.1f}" y="{cy:.1f}" class="map-label" aria-hidden="true">{label}</text>')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:.0f}" role="img" '
+        labels.append(f'<text x="{cx:.1f}" y="{cy:.1f}" class="map-label">{label}</text>')
+    # labels last, above every polygon
+    items.append('<g aria-hidden="true">' + "".join(labels) + "</g>")
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:.0f}" role="group" '
             f'aria-labelledby="map-title" class="set-map"><title id="map-title">{escape(title)}</title>'
             + "".join(items) + "</svg>")
