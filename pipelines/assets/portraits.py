@@ -8,7 +8,7 @@ import time
 import duckdb
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from portraits import publication, warehouse
+from portraits import contract, publication, warehouse
 from reports import build as report_build
 from reports import geo_exports
 from reports import site
@@ -31,11 +31,24 @@ def published_database(context: AssetExecutionContext, settings: PortraitsSettin
     if build_dir.exists():
         shutil.rmtree(build_dir)
     build_dir.mkdir(parents=True)
-    started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    counts = warehouse.stage_published(settings.work_db_path(), build_dir / "portraits.duckdb",
-                                       build_id=context.run_id, started_at=started)
-    return MaterializeResult(metadata={"path": str(build_dir / "portraits.duckdb"),
-                                       "tables": MetadataValue.json(counts)})
+    staged = build_dir / "portraits.duckdb"
+    counts = warehouse.stage_published(settings.work_db_path(), staged,
+                                       build_id=context.run_id, started_at=warehouse.now())
+    # The contract: meta.column (a ContractError on an undocumented column stops the build),
+    # output/schema.md and every table as Parquet.
+    with warehouse.connect(staged) as con:
+        n_columns = contract.write_meta_column(con)
+        for w in contract.check_contract(con).warnings:
+            context.log.warning(w)
+        contract.write_schema_md(con, build_dir / "schema.md")
+        parquet = contract.export_parquet(con, build_dir / "parquet")
+        fingerprint = contract.contract_fingerprint(con)
+    return MaterializeResult(metadata={"path": str(staged),
+                                       "tables": MetadataValue.json(counts),
+                                       "documented_columns": n_columns,
+                                       "parquet_files": len(parquet),
+                                       "schema_version": warehouse.SCHEMA_VERSION,
+                                       "contract_fingerprint": fingerprint})
 
 
 @asset(group_name="portraits", deps=[published_database], kinds={"html", "pdf"})
