@@ -42,6 +42,27 @@ def standard_sets_partition_region(settings: PortraitsSettings) -> AssetCheckRes
         return _result(quality.partition_sets_cover_region(con), "standard sets partition the region")
 
 
+@asset_check(asset="reception_points", blocking=True,
+             description="Every reception point has a well-formed COG 2026 commune code and a known network, "
+                         "and is assigned to a territory of every set.")
+def reception_points_well_formed(settings: PortraitsSettings) -> AssetCheckResult:
+    with warehouse.connect(settings.work_db_path(), read_only=True) as con:
+        problems = quality.commune_codes_well_formed(con, "directory", "reception_point")
+        bad = con.execute(
+            """select count(*) from directory.reception_point
+               where network not in (select network from directory.network)""").fetchone()[0]
+        if bad:
+            problems.append(f"{bad} reception points with a network outside directory.network")
+        unassigned = con.execute(
+            """select s.set_id, count(*) from ref.territory_set s cross join directory.reception_point p
+               where p.commune_code in (select commune_code from ref.commune where in_region)
+                 and not exists (select 1 from directory.reception_point_territory t
+                                 where t.set_id = s.set_id and t.id = p.id)
+               group by 1""").fetchall()
+        problems += [f"set {s}: {n} points without a territory" for s, n in unassigned]
+    return _result(problems, "reception points")
+
+
 def _source_check(asset_def):
     table = asset_def.key.path[-1].removeprefix("raw_")
 
@@ -59,4 +80,4 @@ def _source_check(asset_def):
 
 SOURCE_CHECKS = [_source_check(a) for a in SOURCE_ASSETS]
 ALL_CHECKS = [regional_totals_equal_sum_of_territories, observations_well_formed,
-              standard_sets_partition_region, *SOURCE_CHECKS]
+              standard_sets_partition_region, reception_points_well_formed, *SOURCE_CHECKS]

@@ -4,6 +4,7 @@ network, no file, no environment read): paths are resolved when assets run."""
 
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
 
+from .assets.directory import reception_points
 from .assets.ingest import SOURCE_ASSETS
 from .assets.portraits import catalogue_page, portrait_files, published_database, published_outputs
 from .assets.warehouse import indicator_observations, ref_geography, territory_sets
@@ -11,7 +12,7 @@ from .checks import ALL_CHECKS
 from .resources import PortraitsSettings
 from .schedules import FAMILY_JOBS, SCHEDULES, SENSORS
 
-ALL_ASSETS = [*SOURCE_ASSETS, ref_geography, territory_sets, indicator_observations,
+ALL_ASSETS = [*SOURCE_ASSETS, ref_geography, territory_sets, reception_points, indicator_observations,
               published_database, portrait_files, catalogue_page, published_outputs]
 
 # The main job: every asset and check, end to end. In-process: the steps share one DuckDB writer

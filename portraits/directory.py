@@ -8,7 +8,12 @@ Inputs are the parsed official sources (no file reading here):
   "ALE"`` (agences locales) are kept: ``DDA`` (directions territoriales) and ``DRA`` (direction
   régionale) are offices, not reception points;
 * ``cio``: the CIO of the Éducation nationale directory (``type_etablissement`` "Information et
-  orientation"), columns ``uai, name, commune_code, latitude, longitude`` (October 2025);
+  orientation"), columns ``uai, name, commune_code, latitude, longitude`` and optionally
+  ``commune_name`` (October 2025). A record whose ``commune_name`` names another commune of the same
+  département than its ``commune_code`` takes the named commune and loses its coordinates: the
+  "Point d'accueil du CIO de Mayenne Sud à Château-Gontier" (0530802J) is filed with the code
+  53130 and the exact coordinates of its parent CIO in Laval (0530032X), while its name and
+  ``nom_commune`` say Château-Gontier-sur-Mayenne;
 * ``ofa`` (optional): :func:`sources.ofa.parse_networks` (apprenticeship organisations, network
   ``cfa``; closed organisations dropped; no coordinates: the referral falls back on the commune's);
 * ``communes``: the COG 2026 communes, column ``commune_code`` and optionally ``name``,
@@ -37,8 +42,10 @@ source_id       dataset id of the record the row comes from (the most recent, wh
 source_date     ISO date of that record's vintage: DILA ``update``, 2019-11-13 for France
                 Travail sites, 2025-10-13 for the Éducation nationale directory, ``Date
                 d'import`` for OFA, the correction's date for ``local:`` points
-corrected_at    ISO date of the last local correction applied, else None
-stale           True when ``source_date`` is more than :data:`STALE_YEARS` years before ``today``
+corrected_at    ISO date of the last local correction (or confirmation) applied, else None
+stale           True when the record has not been confirmed for more than :data:`STALE_YEARS`
+                years before ``today``: neither ``source_date`` nor ``corrected_at`` is recent
+                enough (a coordinator's correction or ``confirm`` counts as a confirmation)
 merged_from     ``|``-separated ids of the duplicates merged into this row ("" if none)
 =============== ======================================================================
 
@@ -68,8 +75,10 @@ ids go to ``merged_from``.
 
 **Publics.** :data:`PUBLICS` names the publics a network is *mandated to receive and accompany*
 within the service public régional de l'orientation, not everybody it may welcome:
-``jeunes_16_25`` are young people out of school (missions locales), ``eleves_etudiants`` pupils,
-students and their families (CIO, SUIO, information jeunesse). ``tout_public`` marks open-door
+``jeunes_16_25`` are young people out of school (missions locales; information jeunesse informs
+them too), ``eleves_etudiants`` pupils, students and their families (CIO, SUIO, information
+jeunesse). :data:`REFERENCE_NETWORKS` names, for each public, the networks a person is referred to
+first (the mission locale for young people out of school, France Travail for job seekers…). ``tout_public`` marks open-door
 services that inform anyone without condition (CIO, information jeunesse, "autre");
 :func:`orienter` adds them only when asked (``include_open=True``).
 
@@ -166,7 +175,7 @@ NETWORK_PUBLICS: dict[str, tuple[str, ...]] = {
     "mission_locale": ("jeunes_16_25",),
     "france_travail": ("demandeurs_emploi",),
     "cap_emploi": ("handicap", "demandeurs_emploi", "salaries"),
-    "information_jeunesse": ("eleves_etudiants", "tout_public"),
+    "information_jeunesse": ("jeunes_16_25", "eleves_etudiants", "tout_public"),
     "apec": ("cadres",),
     "cidff": ("femmes",),
     "cci": ("apprentis", "salaries"),
@@ -180,6 +189,20 @@ NETWORK_PUBLICS: dict[str, tuple[str, ...]] = {
     "cfa": ("apprentis",),
     "agefiph": ("handicap",),
     "autre": ("tout_public",),
+}
+
+# public -> the networks a person of that public is referred to first (the SPRO member whose
+# mission it is); the other networks serving the public come after (see :func:`orienter`)
+REFERENCE_NETWORKS: dict[str, tuple[str, ...]] = {
+    "jeunes_16_25": ("mission_locale",),
+    "eleves_etudiants": ("cio",),
+    "demandeurs_emploi": ("france_travail", "cap_emploi"),
+    "salaries": ("cep",),
+    "handicap": ("cap_emploi", "mdph"),
+    "cadres": ("apec",),
+    "femmes": ("cidff",),
+    "tout_public": ("cio", "information_jeunesse"),
+    "apprentis": ("cma", "cci", "chambre_agriculture"),
 }
 
 COLUMNS = [
@@ -201,6 +224,7 @@ MERGE_DISTANCE_M = 300.0
 STALE_YEARS = 3
 # Pays de la Loire bounding box (a little wider than the communes' extent −2.56…0.92, 46.27…48.57)
 BBOX = {"lon": (-2.7, 1.0), "lat": (46.2, 48.6)}
+REGION_DEPARTEMENTS = ("44", "49", "53", "72", "85")
 # source priority when two records have the same date (lower first)
 _SOURCE_RANK = {"uai": 0, "ft": 1, "dila": 2, "ofa": 3, "local": 4}
 
@@ -242,6 +266,16 @@ def name_tokens(name: str | None) -> frozenset[str]:
     for phrase in _GENERIC_PHRASES:
         s = s.replace(f" {phrase} ", " ")
     return frozenset(w for w in s.split() if w not in _ARTICLES and w not in _GENERIC_WORDS)
+
+
+def _haversine_many(lat0: float, lon0: float, lat, lon):
+    """:func:`haversine_km` from one point to arrays of points (NaN where a coordinate is NaN)."""
+    import numpy as np
+
+    p1, p2 = math.radians(lat0), np.radians(lat)
+    dp, dl = p2 - p1, np.radians(lon - lon0)
+    h = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * 6371.0088 * np.arcsin(np.minimum(1.0, np.sqrt(h)))
 
 
 def haversine_km(lat1, lon1, lat2, lon2) -> float:
@@ -381,10 +415,13 @@ def _today(today) -> date:
     return today if isinstance(today, date) else date.fromisoformat(str(today))
 
 
-def _is_stale(source_date, today: date) -> bool:
-    if _missing(source_date):
+def _is_stale(source_date, today: date, corrected_at=None) -> bool:
+    """True when neither the source date nor the last local correction is within
+    :data:`STALE_YEARS` years of ``today``."""
+    dates = [str(d)[:10] for d in (source_date, corrected_at) if not _missing(d)]
+    if not dates:
         return True
-    d = date.fromisoformat(str(source_date)[:10])
+    d = date.fromisoformat(max(dates))
     try:
         limit = today.replace(year=today.year - STALE_YEARS)
     except ValueError:  # 29 February
@@ -411,9 +448,40 @@ def _float(v):
     return None if math.isnan(f) else f
 
 
-def _from_dila(dila: pd.DataFrame, idx: CommuneIndex) -> pd.DataFrame:
+def _in_bbox(lat, lon) -> bool:
+    return lat is not None and lon is not None and BBOX["lat"][0] <= lat <= BBOX["lat"][1] and (
+        BBOX["lon"][0] <= lon <= BBOX["lon"][1])
+
+
+def _from_dila(dila: pd.DataFrame, idx: CommuneIndex, locate=None,
+               foreign: list | None = None) -> pd.DataFrame:
+    """DILA records (module docstring). Two checks of the record's own consistency:
+
+    * a record whose coordinates lie outside the region's bounding box *and* whose postcode is not
+      of a région département is another region's service filed under a wrong commune code (the
+      "Greta - Vivarais-Provence" of Aubenas, 07203, filed under 72181 Le Mans): left out, its id
+      appended to ``foreign``; coordinates outside the box with a regional postcode are dropped;
+    * when the address locality (``city`` + ``postcode``) names another commune than ``codeinsee``
+      (4 records: e.g. the Mission locale du Vignoble nantais, coded Clisson, 3 place
+      Maurice-Renoul at Gorges), ``locate(lat, lon, [code, address_code])`` (the commune whose
+      polygon is nearest to the record's coordinates, given by the caller) decides; without
+      ``locate``, ``codeinsee`` is kept.
+    """
     rows = []
     for r in dila.to_dict("records"):
+        lat, lon = _float(r.get("latitude")), _float(r.get("longitude"))
+        postcode = _none(r.get("postcode"))
+        if not _in_bbox(lat, lon):
+            if postcode is not None and str(postcode)[:2] not in REGION_DEPARTEMENTS:
+                if foreign is not None:
+                    foreign.append(f"dila:{r['dila_id']}")
+                continue
+            lat = lon = None
+        code = idx.code(r.get("commune_code"))
+        if locate is not None and lat is not None and not _missing(r.get("city")):
+            at_address = idx.place(r.get("city"), postcode)
+            if at_address and code and at_address != code:
+                code = locate(lat, lon, [code, at_address]) or code
         rows.append(
             {
                 "id": f"dila:{r['dila_id']}",
@@ -421,9 +489,9 @@ def _from_dila(dila: pd.DataFrame, idx: CommuneIndex) -> pd.DataFrame:
                 "name": r["name"],
                 "address": _none(r.get("address")),
                 "postcode": _none(r.get("postcode")),
-                "commune_code": idx.code(r.get("commune_code")),
-                "latitude": _float(r.get("latitude")),
-                "longitude": _float(r.get("longitude")),
+                "commune_code": code,
+                "latitude": lat,
+                "longitude": lon,
                 "phone": _none(r.get("phone")),
                 "email": _none(r.get("email")),
                 "website": _none(r.get("website")),
@@ -463,6 +531,13 @@ def _from_agencies(agencies: pd.DataFrame, idx: CommuneIndex, source_id: str) ->
 def _from_cio(cio: pd.DataFrame, idx: CommuneIndex, source_id: str) -> pd.DataFrame:
     rows = []
     for r in cio.to_dict("records"):
+        code = idx.code(r.get("commune_code"))
+        lat, lon = _float(r.get("latitude")), _float(r.get("longitude"))
+        named = idx.place(r.get("commune_name")) if not _missing(r.get("commune_name")) else None
+        if code and named and named != code and named[:2] == code[:2]:
+            # the commune's name contradicts its code: the record was filed under its parent CIO
+            # (code and coordinates of the parent), see the module docstring
+            code, lat, lon = named, None, None
         rows.append(
             {
                 "id": f"uai:{str(r['uai']).strip().upper()}",
@@ -470,9 +545,9 @@ def _from_cio(cio: pd.DataFrame, idx: CommuneIndex, source_id: str) -> pd.DataFr
                 "name": r["name"],
                 "address": None,
                 "postcode": None,
-                "commune_code": idx.code(r.get("commune_code")),
-                "latitude": _float(r.get("latitude")),
-                "longitude": _float(r.get("longitude")),
+                "commune_code": code,
+                "latitude": lat,
+                "longitude": lon,
                 "phone": None,
                 "email": None,
                 "website": None,
@@ -667,13 +742,18 @@ def build_directory(
     agencies_source_id: str = AGENCIES_SOURCE_ID,
     education_source_id: str = EDUCATION_SOURCE_ID,
     stats: dict | None = None,
+    locate=None,
 ) -> pd.DataFrame:
     """The normalised directory (columns :data:`COLUMNS`, sorted by id); see the module docstring.
 
-    ``stats``, if given, is filled with the number of merges by kind and of input records.
+    ``stats``, if given, is filled with the number of merges by kind, of input records, and the ids
+    of the records left out as another region's (``foreign_records``). ``locate(lat, lon, codes)``
+    (optional): the code among ``codes`` whose commune is nearest to the point, used when a DILA
+    record's address and commune code disagree (see :func:`_from_dila`).
     """
     idx = CommuneIndex(communes, history)
-    parts = [_from_dila(dila, idx), _from_agencies(agencies, idx, agencies_source_id),
+    foreign: list[str] = []
+    parts = [_from_dila(dila, idx, locate, foreign), _from_agencies(agencies, idx, agencies_source_id),
              _from_cio(cio, idx, education_source_id)]
     if ofa is not None and len(ofa):
         parts.append(_from_ofa(ofa, idx))
@@ -691,6 +771,7 @@ def build_directory(
         stats["records"] = len(records)
         stats["rows"] = len(merged)
         stats["unmapped_communes"] = sorted(records.loc[records["commune_code"].isna(), "id"])
+        stats["foreign_records"] = sorted(foreign)
     return merged
 
 
@@ -699,7 +780,7 @@ def build_directory(
 # --------------------------------------------------------------------------------------------------
 
 CORRECTION_COLUMNS = ["action", "id", "field", "value", "author", "date"]
-ACTIONS = ("add", "update", "close")
+ACTIONS = ("add", "update", "close", "confirm")
 # fields a correction may set (id, source_*, stale, merged_from, corrected_at are computed)
 CORRECTABLE = ("name", "network", "publics", "address", "postcode", "commune_code", "latitude",
                "longitude", "phone", "email", "website", "opening_hours")
@@ -774,6 +855,8 @@ def load_corrections(path: Path | str, known_ids: Iterable[str], communes) -> pd
 
     * ``update``: set ``field`` (one of :data:`CORRECTABLE`) of point ``id`` to ``value``;
     * ``close``: remove point ``id`` (``field`` and ``value`` empty);
+    * ``confirm``: the point was checked on ``date`` and is unchanged (``field`` and ``value``
+      empty): it sets ``corrected_at``, so the point is no longer ``stale``;
     * ``add``: a new point, one row per field, all rows with the same new id ``local:<name>``;
       ``name``, ``network`` and ``commune_code`` are required, ``latitude`` and ``longitude`` go
       together; ``publics`` defaults to the network's.
@@ -822,11 +905,11 @@ def load_corrections(path: Path | str, known_ids: Iterable[str], communes) -> pd
             problems.append(Problem(line, "date", f"bad date {r['date']!r} (YYYY-MM-DD expected)"))
         if not r["author"]:
             problems.append(Problem(line, "author", "missing author"))
-        if action in ("update", "close") and pid not in known and pid not in new_ids:
+        if action in ("update", "close", "confirm") and pid not in known and pid not in new_ids:
             problems.append(Problem(line, "id", f"unknown id {pid!r}"))
-        if action == "close":
+        if action in ("close", "confirm"):
             if field or value:
-                problems.append(Problem(line, "field", "a close takes no field nor value"))
+                problems.append(Problem(line, "field", f"a {action} takes no field nor value"))
             continue
         if action == "add":
             if not _LOCAL_ID.fullmatch(pid):
@@ -879,11 +962,12 @@ def apply_corrections(
     """The directory with ``corrections`` (from :func:`load_corrections`) applied in order.
 
     ``update`` sets the field and ``corrected_at`` (a network change also resets ``publics`` to the
-    network's; a later ``publics`` row overrides it); ``add`` creates a point (``source_id`` =
-    ``corrections_locales``, ``source_date`` = ``corrected_at`` = the date of its last row);
-    ``close`` removes the point, or with ``keep_closed=True`` keeps it with ``closed = True`` (column
-    added). ``stale`` keeps its meaning (age of ``source_date``). Ids in ``merged_from`` resolve to
-    the row they were merged into.
+    network's; a later ``publics`` row overrides it); ``confirm`` sets ``corrected_at`` only;
+    ``add`` creates a point (``source_id`` = ``corrections_locales``, ``source_date`` =
+    ``corrected_at`` = the date of its last row); ``close`` removes the point, or with
+    ``keep_closed=True`` keeps it with ``closed = True`` (column added). ``stale`` is recomputed
+    from ``source_date`` and ``corrected_at`` (a correction confirms the record). Ids in
+    ``merged_from`` resolve to the row they were merged into.
     """
     today_d = _today(today)
     df = directory.copy().reset_index(drop=True)
@@ -906,7 +990,7 @@ def apply_corrections(
             row = new_rows[pid]
             if action == "close":
                 row["_closed"] = True
-            else:
+            elif action == "update":
                 row[field] = _typed(field, value)
                 if field == "network":
                     row["publics"] = publics_of(value)
@@ -918,7 +1002,7 @@ def apply_corrections(
         i = df.index[df["id"] == target][0]
         if action == "close":
             df.at[i, "_closed"] = True
-        else:
+        elif action == "update":
             df.at[i, field] = _typed(field, value)
             if field == "network":
                 df.at[i, "publics"] = publics_of(value)
@@ -944,6 +1028,7 @@ def apply_corrections(
         cols = COLUMNS
     df["latitude"] = pd.to_numeric(df["latitude"], errors="coerce").astype("float64")
     df["longitude"] = pd.to_numeric(df["longitude"], errors="coerce").astype("float64")
+    df["stale"] = [_is_stale(s, today_d, c) for s, c in zip(df["source_date"], df["corrected_at"])]
     df["stale"] = df["stale"].astype(bool)
     return df[cols].sort_values("id", kind="mergesort").reset_index(drop=True)
 
@@ -967,17 +1052,21 @@ def orienter(
     limit: int = 10,
     *,
     include_open: bool = False,
+    networks: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Reception points serving ``public``, nearest first from the commune's reference point.
 
     ``communes_with_coords``: ``commune_code, latitude, longitude`` (centroid or chef-lieu).
     Distance is the great-circle (haversine) distance in km, in column ``distance_km``. A point
     without coordinates is placed at its commune's reference point (``distance_approx`` True); a
-    point with neither is left out. ``include_open`` adds the open-door points (``tout_public``).
+    point with neither is left out. ``include_open`` adds the open-door points (``tout_public``);
+    ``networks`` keeps only the points of these networks (e.g. ``REFERENCE_NETWORKS[public]``).
     Ties: exact positions before approximate ones, then by id, so the order is stable.
     """
     if public not in PUBLICS:
         raise ValueError(f"unknown public {public!r} (known: {', '.join(PUBLICS)})")
+    if networks is not None:
+        directory = directory[directory["network"].isin(list(networks))]
     ref = communes_with_coords.assign(commune_code=communes_with_coords["commune_code"].astype(str))
     ref = ref.drop_duplicates("commune_code").set_index("commune_code")
     code = str(commune_code)
@@ -985,17 +1074,14 @@ def orienter(
         raise ValueError(f"no coordinates for commune {code!r}")
     lat0, lon0 = float(ref.at[code, "latitude"]), float(ref.at[code, "longitude"])
     wanted = {public, "tout_public"} if include_open else {public}
-    serves = directory["publics"].fillna("").map(lambda p: bool(wanted & set(p.split("|"))))
+    serves = directory["publics"].fillna("").map(lambda p: not wanted.isdisjoint(p.split("|")))
     df = directory[serves].copy()
     lat, lon = df["latitude"].astype("float64"), df["longitude"].astype("float64")
     approx = lat.isna() | lon.isna()
-    codes = df["commune_code"].map(lambda c: c if isinstance(c, str) and c in ref.index else None)
-    lat = lat.where(~approx, codes.map(lambda c: ref.at[c, "latitude"] if c else None))
-    lon = lon.where(~approx, codes.map(lambda c: ref.at[c, "longitude"] if c else None))
-    df["distance_km"] = [
-        round(haversine_km(lat0, lon0, float(a), float(b)), 3) if pd.notna(a) and pd.notna(b) else None
-        for a, b in zip(lat, lon)
-    ]
+    codes = df["commune_code"].astype(object).where(df["commune_code"].notna(), "")
+    lat = lat.where(~approx, codes.map(ref["latitude"]).astype("float64"))
+    lon = lon.where(~approx, codes.map(ref["longitude"]).astype("float64"))
+    df["distance_km"] = _haversine_many(lat0, lon0, lat.to_numpy(), lon.to_numpy()).round(3)
     df["distance_approx"] = approx.values
     df = df[df["distance_km"].notna()]
     df["distance_km"] = df["distance_km"].astype("float64")

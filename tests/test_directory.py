@@ -53,6 +53,7 @@ def cio(mirror):
             "uai": raw["identifiant_de_l_etablissement"],
             "name": raw["nom_etablissement"],
             "commune_code": raw["code_commune"],
+            "commune_name": raw["nom_commune"],
             "latitude": raw["latitude"].astype(float),
             "longitude": raw["longitude"].astype(float),
         }
@@ -195,8 +196,21 @@ def test_cio_nantes_once_in_44109(built):
     assert row["merged_from"] == "dila:cio-44109-02"
     assert "Fresche-Blanc" in row["address"] and row["phone"]
     assert row["source_date"] == "2025-10-13" and not row["stale"]
-    assert stats["dila+uai"] == 12
-    assert (df["network"] == "cio").sum() == 22  # 20 DILA + 14 education directory − 12 merged
+    assert stats["dila+uai"] == 13
+    assert (df["network"] == "cio").sum() == 21  # 20 DILA + 14 education directory − 13 merged
+
+
+def test_cio_filed_under_its_parent(built):
+    """0530802J, the point d'accueil at Château-Gontier, is filed in the 2025 directory with the
+    code and exact coordinates of the CIO of Laval (0530032X) but nom_commune
+    Château-Gontier-sur-Mayenne: it takes that commune and joins DILA's CIO of Château-Gontier."""
+    df, _ = built
+    row = row_of(df, "uai:0530802J")
+    assert row["id"] == "uai:0530802J" and row["commune_code"] == "53062"
+    assert row["merged_from"] == "dila:cio-53062-01"
+    assert row["latitude"] == pytest.approx(47.827, abs=0.01)  # DILA's, not Laval's 48.067
+    laval = row_of(df, "uai:0530032X")
+    assert laval["commune_code"] == "53130" and laval["latitude"] == pytest.approx(48.067, abs=0.001)
 
 
 def test_every_mission_locale_once(built, dila_df):
@@ -336,7 +350,7 @@ def test_corrections_valid(built, geo, tmp_path):
     assert list(out.columns) == D.COLUMNS
     assert len(out) == len(df)  # one added, one closed
     added = out.set_index("id").loc["local:pij-bouaye"]
-    assert added["network"] == "information_jeunesse" and added["publics"] == "eleves_etudiants|tout_public"
+    assert added["network"] == "information_jeunesse" and added["publics"] == "jeunes_16_25|eleves_etudiants|tout_public"
     assert added["commune_code"] == "44018" and added["latitude"] == pytest.approx(47.1436)
     assert added["source_id"] == "corrections_locales" and added["corrected_at"] == "2026-03-02"
     assert not added["stale"]
@@ -406,10 +420,13 @@ def test_orienter_jeunes_nantes(built, nantes_centroid):
     df, _ = built
     res = D.orienter(df, "44109", "jeunes_16_25", nantes_centroid)
     assert len(res) == 10
-    first = res.iloc[0]
-    assert first["network"] == "mission_locale" and first["distance_km"] < 5
     assert res["distance_km"].is_monotonic_increasing
     assert res["publics"].str.contains("jeunes_16_25").all()
+    assert set(res["network"]) == {"mission_locale", "information_jeunesse"}
+    ref = D.orienter(df, "44109", "jeunes_16_25", nantes_centroid, networks=D.REFERENCE_NETWORKS["jeunes_16_25"])
+    first = ref.iloc[0]
+    assert first["id"] == "dila:mission_locale-44109-01" and first["distance_km"] < 5
+    assert (ref["network"] == "mission_locale").all()
     wider = D.orienter(df, "44109", "jeunes_16_25", nantes_centroid, limit=5, include_open=True)
     assert (wider["distance_km"] < first["distance_km"]).any()  # open-door points are closer
     with pytest.raises(ValueError):
@@ -436,3 +453,26 @@ def test_exports(built):
     assert header.split(";") == D.COLUMNS
     back = pd.read_csv(io.BytesIO(data), sep=";", encoding="utf-8-sig", dtype=str)
     assert len(back) == len(df) and list(back["id"]) == list(df["id"])
+
+
+def test_confirm_and_foreign_records(built, geo, tmp_path):
+    df, stats = built
+    communes, _ = geo
+    # the Greta Vivarais-Provence (Aubenas, 07203) is filed under Le Mans' code: left out
+    assert stats["foreign_records"] == ["dila:greta-72181-01"]
+    assert occurrences(df, "dila:greta-72181-01") == 0
+    f = _write(tmp_path, "action;id;field;value;author;date\n"
+                         "confirm;dila:cij-53147-01;;;C. Martin;2026-03-06\n"
+                         "confirm;dila:cij-53005-01;phone;02 43 00 00 00;C. Martin;2026-03-06\n")
+    with pytest.raises(D.CorrectionsError) as err:
+        D.load_corrections(f, D.known_ids(df), communes)
+    assert [(p.line, p.field) for p in err.value.problems] == [(3, "field")]
+    f = _write(tmp_path, "action;id;field;value;author;date\nconfirm;dila:cij-53147-01;;;C. Martin;2026-03-06\n")
+    out = D.apply_corrections(df, D.load_corrections(f, D.known_ids(df), communes), today=TODAY).set_index("id")
+    before = df.set_index("id").loc["dila:cij-53147-01"]
+    after = out.loc["dila:cij-53147-01"]
+    assert before["stale"] and not after["stale"] and after["corrected_at"] == "2026-03-06"
+    assert after["phone"] == before["phone"] and after["source_date"] == before["source_date"]
+    # three years later, the confirmation is old too
+    late = D.apply_corrections(df, D.load_corrections(f, D.known_ids(df), communes), today="2029-03-07")
+    assert late.set_index("id").loc["dila:cij-53147-01", "stale"]

@@ -10,7 +10,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from portraits import contract, publication, warehouse
 from reports import build as report_build
-from reports import geo_exports
+from reports import annuaire_exports, geo_exports
 from reports import site
 from reports.formatting import long_date
 
@@ -73,6 +73,7 @@ def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) 
     with duckdb.connect(str(db), read_only=True) as con:
         all_sets = [r[0] for r in con.execute("select set_id from ref.territory_set").fetchall()]
         geojson = [p for s in all_sets for p in geo_exports.write_set(con, build_dir, s, per_territory=s in sets)]
+        annuaire = annuaire_exports.write_exports(con, build_dir)
     return MaterializeResult(metadata={
         "sets": MetadataValue.json(sets),
         "portraits": len(results),
@@ -84,6 +85,7 @@ def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) 
         "pdf_seconds_sum": round(sum(r["pdf_seconds"] for r in results), 2),
         "output_dir": str(build_dir / "portraits"),
         "geojson_files": len(geojson),
+        "directory_export_files": len(annuaire),
     })
 
 
