@@ -119,8 +119,8 @@ def build_directory(con, corrections: Path | None = None) -> dict[str, int]:
     before the indicators (which count points per territory). See portraits/annuaire.py."""
     try:
         from . import annuaire
-    except ModuleNotFoundError as exc:  # the directory is built by its own module
-        if exc.name != "portraits.annuaire":
+    except ImportError as exc:  # the directory is built by its own module
+        if getattr(exc, "name", None) not in (None, "portraits.annuaire"):
             raise
         return {}
     return annuaire.build(con, corrections or DEFAULT_CORRECTIONS)

@@ -10,7 +10,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from portraits import contract, publication, warehouse
 from reports import build as report_build
-from reports import annuaire_exports, geo_exports
+from reports import annuaire_exports, formation_exports, geo_exports
 from reports import site
 from reports.formatting import long_date
 
@@ -74,6 +74,9 @@ def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) 
         all_sets = [r[0] for r in con.execute("select set_id from ref.territory_set").fetchall()]
         geojson = [p for s in all_sets for p in geo_exports.write_set(con, build_dir, s, per_territory=s in sets)]
         annuaire = annuaire_exports.write_exports(con, build_dir)
+        for set_id in sets:
+            ids = [r["territory_id"] for r in results if r["set_id"] == set_id]
+            formation_exports.write_exports(con, build_dir, set_id, ids)
     return MaterializeResult(metadata={
         "sets": MetadataValue.json(sets),
         "portraits": len(results),

@@ -1,0 +1,307 @@
+"""Section « Se former sur le territoire »: establishments (counts and map), insertion of leavers of
+the vocational lycées and CFA of the territory against the region's rates, attractiveness of the
+offer (Affelnet first wishes per place, Parcoursup offer), reading note.
+
+Reads ``indicators.observation`` (theme ``formation``), ``ref.etablissement_formation`` and
+``indicators.etablissement_insertion`` (per establishment, never averaged onto the territory).
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import re
+
+import geopandas as gpd
+import pandas as pd
+
+from .. import charts_formation
+from ..charts import figure_to_png
+from ..formatting import number
+from .common import png_data_uri, rows
+
+SOURCE_IDS = ["annuaire_education", "ofa_referentiel", "ofa_prepa_apprentissage", "inserjeunes_lycees",
+              "inserjeunes_cfa", "inserjeunes_region", "orion_affelnet", "parcoursup_extrait"]
+MAX_ROWS = 10  # establishments listed per table beyond MAX_ROWS + 2; the full list is in etablissements.csv
+_PREFIX = re.compile(r"^organisme de formation\s*-\s*centre de formation d'apprentis\s+(de\s+|d')?", re.I)
+
+COUNT_ROWS = [
+    ("lycees", "Lycées", False),
+    ("lycees_professionnels", "dont lycées professionnels (y c. sections professionnelles)", True),
+    ("lycees_polyvalents", "dont lycées polyvalents", True),
+    ("lycees_generaux_technologiques", "dont lycées généraux et technologiques", True),
+    ("lycees_autres", "dont autres lycées (agricoles privés, écoles techniques…)", True),
+    ("lycees_publics", "dont lycées publics", True),
+    ("lycees_prives", "dont lycées privés", True),
+    ("eleves_lycees", "Élèves des lycées (effectifs publiés)", False),
+    ("colleges", "Collèges", False),
+    ("cio", "Centres d'information et d'orientation (CIO)", False),
+    ("cfa", "Organismes de formation en apprentissage", False),
+]
+PARCOURSUP_ROWS = [
+    ("formations_parcoursup_bts", "BTS et BTSA"),
+    ("formations_parcoursup_but", "BUT"),
+    ("formations_parcoursup_licence", "Licences"),
+    ("formations_parcoursup_cpge", "Classes préparatoires"),
+    ("formations_parcoursup_ingenieur", "Écoles d'ingénieurs"),
+    ("formations_parcoursup_diplome_etat", "Diplômes d'État (santé, social)"),
+    ("formations_parcoursup_autres", "Autres formations"),
+    ("formations_parcoursup", "Total"),
+]
+def _gdf(con, sql: str, params=()) -> gpd.GeoDataFrame:
+    df = con.execute(sql, list(params)).df()
+    geom = gpd.GeoSeries.from_wkb(df["geometry_wkb"].map(bytes), crs="EPSG:4326")
+    return gpd.GeoDataFrame(df.drop(columns=["geometry_wkb"]), geometry=geom, crs="EPSG:4326")
+
+
+def display_name(name: str) -> str:
+    """InserJeunes CFA labels without their generic prefix ("Organisme de formation-Centre de
+    formation d'apprentis de …"), first letter upper-cased."""
+    short = _PREFIX.sub("", name or "").strip()
+    return (short[:1].upper() + short[1:]) if short else (name or "")
+
+
+def _cap(items: list) -> tuple[list, int]:
+    """Every item when there are at most MAX_ROWS + 2, else the first MAX_ROWS and the rest's count."""
+    if len(items) <= MAX_ROWS + 2:
+        return items, 0
+    return items[:MAX_ROWS], len(items) - MAX_ROWS
+
+
+def published(item: dict) -> bool:
+    return item["rates"].get("taux_emploi_6m", {}).get("status") == "ok"
+
+
+def _ok(v) -> bool:
+    return v is not None and not (isinstance(v, float) and math.isnan(v))
+
+
+def cohort_label(cohort: str | None) -> str:
+    """``2022_2023`` or ``2022-2023`` → ``2022-2023``."""
+    return (cohort or "").replace("_", "-")
+
+
+def establishments(con, set_id: str, territory_id: str) -> list[dict]:
+    return rows(
+        con,
+        """select e.*, c.label as commune_label
+           from ref.etablissement_formation e
+           join ref.territory_commune tc on tc.commune_code = e.commune_code
+           join ref.commune c on c.commune_code = e.commune_code
+           where tc.set_id = ? and tc.territory_id = ?
+           order by c.label, e.name""",
+        (set_id, territory_id),
+    )
+
+
+def insertion_rows(con, set_id: str, territory_id: str, source_id: str,
+                   population: str) -> tuple[str | None, list[dict]]:
+    """Latest cohort of ``source_id`` and, for the territory's establishments having a row for
+    it, their rates (``taux_emploi_6m``, ``taux_emploi_6m_attendu``, ``valeur_ajoutee``,
+    ``taux_emploi_12m``) as observation-like dicts (``value``, ``status``)."""
+    cohort = con.execute(
+        "select max(cohort) from indicators.etablissement_insertion where source_id = ?", [source_id]).fetchone()[0]
+    if cohort is None:
+        return None, []
+    data = rows(
+        con,
+        """select e.uai, e.name, e.pupils, c.label as commune_label, i.indicator_id, i.value, i.status
+           from indicators.etablissement_insertion i
+           join ref.etablissement_formation e using (uai)
+           join ref.territory_commune tc on tc.commune_code = e.commune_code
+           join ref.commune c on c.commune_code = e.commune_code
+           where tc.set_id = ? and tc.territory_id = ? and i.source_id = ? and i.cohort = ?
+             and i.population = ?""",
+        (set_id, territory_id, source_id, cohort, population),
+    )
+    by_uai: dict[str, dict] = {}
+    for r in data:
+        item = by_uai.setdefault(r["uai"], {"uai": r["uai"], "name": display_name(r["name"]),
+                                            "pupils": r["pupils"], "commune_label": r["commune_label"],
+                                            "rates": {}})
+        item["rates"][r["indicator_id"]] = {"value": r["value"], "status": r["status"]}
+    return cohort, list(by_uai.values())
+
+
+def _summary(items: list[dict], reference: float | None) -> dict:
+    values = [i["rates"].get("taux_emploi_6m", {}).get("value") for i in items]
+    values = [v for v in values if _ok(v)]
+    out = {"n": len(items), "n_published": len(values), "n_secret": len(items) - len(values)}
+    if values:
+        s = sorted(values)
+        mid = len(s) // 2
+        out.update(min=s[0], max=s[-1], median=s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2)
+        if reference is not None:
+            out["above"] = sum(v > reference for v in values)
+            out["below"] = sum(v < reference for v in values)
+    return out
+
+
+def cells_by_indicator(con, areas: list[dict], indicator_ids: list[str]) -> dict[str, dict[str, list]]:
+    """``{indicator_id: {period: [observation or None per area]}}`` in one query (the section
+    reads some 25 indicators for 3 or 4 areas)."""
+    keys = [f"{a['set_id']}|{a['territory_id']}" for a in areas]
+    found = rows(
+        con,
+        """select set_id || '|' || territory_id as area, indicator_id, period, value, numerator, denominator,
+                  status, source_id, note
+           from indicators.observation
+           where indicator_id in (select unnest(?)) and set_id || '|' || territory_id in (select unnest(?))""",
+        (list(indicator_ids), keys),
+    )
+    out: dict[str, dict[str, list]] = {}
+    for r in found:
+        per = out.setdefault(r["indicator_id"], {})
+        per.setdefault(r["period"], [None] * len(keys))[keys.index(r.pop("area"))] = r
+    return out
+
+
+def _latest_cells(by_ind: dict, indicator_id: str, period: str | None = None) -> list:
+    """The cells of ``period`` (default: the latest period) of one indicator, one per area."""
+    per = by_ind.get(indicator_id, {})
+    if not per:
+        return []
+    return per.get(period or max(per), [])
+
+
+def _region_rate(con, indicator_id: str) -> dict | None:
+    obs = rows(con, """select period, value, numerator, denominator, status from indicators.observation
+                       where set_id = 'region' and indicator_id = ? order by period desc limit 1""",
+               (indicator_id,))
+    return obs[0] if obs else None
+
+
+def context(con, base: dict) -> dict | None:
+    t = base["territory"]
+    set_id, tid = t["set_id"], t["territory_id"]
+    areas = base["areas"]
+    if not con.execute("select count(*) from indicators.catalog where indicator_id = 'lycees'").fetchone()[0]:
+        return None
+    ids = ([i for i, _l, _s in COUNT_ROWS] + [i for i, _l in PARCOURSUP_ROWS]
+           + ["places_affelnet", "voeux1_affelnet", "voeux1_par_place"])
+    by_ind = cells_by_indicator(con, areas, ids)
+    empty = [None] * len(areas)
+    counts = [{"indicator_id": i, "label": label, "sub": sub, "cells": _latest_cells(by_ind, i) or empty}
+              for i, label, sub in COUNT_ROWS]
+    own = {c["indicator_id"]: c["cells"][0] for c in counts}
+    etabs = establishments(con, set_id, tid)
+
+    # ---- map
+    communes = _gdf(
+        con,
+        """select g.commune_code, g.label, g.geometry_wkb, p.value as population
+           from ref.territory_commune tc join ref.commune_geometry g using (commune_code)
+           left join indicators.observation p on p.set_id = 'commune' and p.territory_id = g.commune_code
+                and p.indicator_id = 'population'
+                and p.period = (select max(period) from indicators.observation where indicator_id = 'population')
+           where tc.set_id = ? and tc.territory_id = ?""",
+        (set_id, tid),
+    )
+    tgeom = _gdf(con, "select * from ref.territory_geometry where set_id = ? and territory_id = ?", (set_id, tid))
+    map_uri, map_width = None, 5.2
+    drawn = [dict(e, kind=charts_formation.map_kind(e["category"], e["lycee_kind"])) for e in etabs]
+    with_xy = [e for e in drawn if e["kind"] and _ok(e["latitude"])]
+    without_xy = [e for e in drawn if e["kind"] == "cfa" and not _ok(e["latitude"])]
+    if len(communes) and not tgeom.geometry.is_empty.all():
+        pts = gpd.GeoDataFrame(pd.DataFrame({"kind": [e["kind"] for e in with_xy]}),
+                               geometry=gpd.points_from_xy([e["longitude"] for e in with_xy],
+                                                           [e["latitude"] for e in with_xy]), crs="EPSG:4326")
+        per_commune = pd.Series([e["commune_code"] for e in without_xy], dtype=object).value_counts()
+        cpts = communes[communes["commune_code"].isin(per_commune.index)].copy()
+        cpts["n"] = cpts["commune_code"].map(per_commune).astype(int)
+        cpts["geometry"] = cpts.to_crs("EPSG:2154").representative_point().to_crs("EPSG:4326")
+        minx, miny, maxx, maxy = tgeom.to_crs("EPSG:2154").total_bounds
+        wide = maxx > minx and (maxy - miny) / (maxx - minx) < 0.75
+        map_width = 6.6 if wide else 5.2  # inches, shown at that size in print
+        fig = charts_formation.establishments_map(communes, tgeom, pts, cpts, size=(map_width, 4.6))
+        map_uri = "data:image/png;base64," + base64.b64encode(figure_to_png(fig, dpi=160)).decode("ascii")
+    n_without_xy = sum(1 for e in drawn if e["kind"] and not _ok(e["latitude"]) and e["kind"] != "cfa")
+
+    # ---- insertion
+    ref_sco = _region_rate(con, "taux_emploi_6_mois_scolaire")
+    ref_app = _region_rate(con, "taux_emploi_6_mois_apprentis")
+    ref_sco12 = _region_rate(con, "taux_emploi_12_mois_scolaire")
+    ref_app12 = _region_rate(con, "taux_emploi_12_mois_apprentis")
+    lyc_cohort, lycees = insertion_rows(con, set_id, tid, "inserjeunes_lycees", "ensemble")
+    cfa_cohort, cfas = insertion_rows(con, set_id, tid, "inserjeunes_cfa", "apprentis")
+    lycees.sort(key=lambda i: (not published(i), -(i["pupils"] if _ok(i["pupils"]) else -1), i["name"]))
+    cfas.sort(key=lambda i: (not published(i), i["commune_label"], i["name"]))
+    ref_sco_v = ref_sco["value"] if ref_sco and ref_sco["status"] == "ok" else None
+    ref_app_v = ref_app["value"] if ref_app and ref_app["status"] == "ok" else None
+    strip = None
+    if lycees or cfas:
+        groups = []
+        if lycees:
+            groups.append({"label": "Lycées",
+                           "values": [i["rates"].get("taux_emploi_6m", {}).get("value") for i in lycees],
+                           "reference": ref_sco_v, "reference_label": "région, voie scolaire"})
+        if cfas:
+            groups.append({"label": "CFA",
+                           "values": [i["rates"].get("taux_emploi_6m", {}).get("value") for i in cfas],
+                           "reference": ref_app_v, "reference_label": "région, apprentissage"})
+        strip = png_data_uri(charts_formation.insertion_strip(
+            groups, title="Taux d'emploi à 6 mois des sortants, par établissement"))
+
+    # ---- attractiveness
+    affelnet_year = max(by_ind.get("voeux1_par_place", {}) or [None])
+    affelnet = [{"label": label, "indicator_id": i, "decimals": d,
+                 "cells": _latest_cells(by_ind, i, affelnet_year) or empty}
+                for i, label, d in (("places_affelnet", "Places offertes", 0),
+                                    ("voeux1_affelnet", "Premiers vœux", 0),
+                                    ("voeux1_par_place", "Premiers vœux par place", 2))]
+    parcoursup = [{"label": label, "indicator_id": i, "cells": _latest_cells(by_ind, i) or empty}
+                  for i, label in PARCOURSUP_ROWS]
+    notes = []
+    for row in counts + affelnet + parcoursup:
+        note = (row["cells"][0] or {}).get("note") or ""
+        for part in note.split(" ; "):
+            if part and "session Parcoursup" not in part and part not in notes:
+                notes.append(part)
+
+    lyc = own.get("lycees")
+    pro = own.get("lycees_professionnels")
+    kf = {"value": number(lyc["value"], 0, lyc["status"]) if lyc else "non disponible",
+          "label": "lycées" + (f", dont {number(pro['value'])} professionnels"
+                               if lyc and lyc["status"] == "ok" and pro and pro["status"] == "ok" else ""),
+          "period": lyc["period"] if lyc else None, "status": lyc["status"] if lyc else "missing",
+          "source_id": "annuaire_education", "compare": []}
+    return {
+        "id": "formation",
+        "title": "Se former sur le territoire",
+        "template": "sections/formation.html.j2",
+        "source_ids": SOURCE_IDS,
+        "key_figures": [kf],
+        "counts": counts,
+        "own": own,
+        "map": map_uri,
+        "map_width_cm": round(map_width * 2.54, 1),
+        "map_counts": _map_counts(drawn),
+        "n_without_xy": n_without_xy,
+        "n_cfa_commune": len(without_xy),
+        "n_etablissements": len(etabs),
+        "lyc_cohort": cohort_label(lyc_cohort),
+        "cfa_cohort": cohort_label(cfa_cohort),
+        "lycees": _cap(lycees)[0],
+        "lycees_more": _cap(lycees)[1],
+        "lycees_summary": _summary(lycees, ref_sco_v),
+        "cfas": _cap(cfas)[0],
+        "cfas_more": _cap(cfas)[1],
+        "cfas_summary": _summary(cfas, ref_app_v),
+        "ref": {"sco": ref_sco, "app": ref_app, "sco12": ref_sco12, "app12": ref_app12},
+        "strip": strip,
+        "affelnet_year": affelnet_year,
+        "affelnet": affelnet,
+        "parcoursup": parcoursup,
+        "notes": notes,
+    }
+
+
+def _map_counts(drawn: list[dict]) -> list[dict]:
+    out = []
+    for kind in charts_formation.MAP_ORDER:
+        if kind == "cfa_commune":
+            continue
+        n = sum(1 for e in drawn if e["kind"] == kind)
+        if n:
+            out.append({"label": charts_formation.MAP_LAYERS[kind][0], "n": n})
+    return out
