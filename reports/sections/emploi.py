@@ -1,0 +1,310 @@
+"""Section « Emploi et marché du travail »: private salaried jobs and job seekers (trends, changes),
+sectors, recruitment projects (BMO) and the top 10 recruiting occupations, localised unemployment
+rate against the département(s) and region, job seekers' profile (EPCI files), and the region's
+occupations in shortage. Reads ``indicators.observation`` (theme ``emploi``) only.
+"""
+
+from __future__ import annotations
+
+import re
+
+from portraits.themes.emploi import FAP_DIFFICULT_PREFIX, FAP_PREFIX, INDICATORS, SECTORS
+
+from .. import charts_emploi
+from ..formatting import is_missing
+from .common import fmt, png_data_uri, rows
+
+SOURCE_IDS = ["urssaf_effectifs_commune", "urssaf_secteurs_2025", "dares_defm_communes", "pe_defm_epci_2019",
+              "bmo_2024", "bmo_bassins", "insee_chomage_ze", "insee_chomage_ze_parties",
+              "insee_chomage_dep_reg", "insee_comparateur_2022", "metiers_en_tension_2024",
+              "dares_tensions_2019"]
+TOP_N = 10
+FIRST_YEAR_RATES = 2015
+
+CHANGES = [  # (row label, jobs change, job seekers change): last rows of the trend table
+    ("sur 1 an", "emplois_salaries_prives_evol_1an", "demandeurs_emploi_abc_evol_1an"),
+    ("sur 5 ans", "emplois_salaries_prives_evol_5ans", "demandeurs_emploi_abc_evol_5ans"),
+    ("depuis 2015", "emplois_salaries_prives_evol_10ans", "demandeurs_emploi_abc_evol_longue"),
+]
+PROFILE = [
+    ("demandeurs_emploi_abc_femmes_part", "Femmes"),
+    ("demandeurs_emploi_abc_moins_25ans_part", "Moins de 25 ans"),
+    ("demandeurs_emploi_abc_25_49ans_part", "25 à 49 ans"),
+    ("demandeurs_emploi_abc_50ans_plus_part", "50 ans ou plus"),
+    ("demandeurs_emploi_abc_inscrits_1an_plus_part", "Inscrits depuis 1 an ou plus"),
+    ("demandeurs_emploi_abc_inscrits_2ans_plus_part", "dont depuis 2 ans ou plus"),
+]
+_TENSION_ITEM = re.compile(r"(?:^| ; )(?P<label>[^\[\]]+?) \[(?P<code>[A-Z]\d[A-Z]\d{2})(?P<rest>[^\]]*)\]")
+_TENSION_CAT = re.compile(r"tension 2019 : (\d)/5")
+
+
+def quarter_label(period: str | None) -> str:
+    """``2023-T3`` → ``3e trimestre 2023`` (``1er`` for the first)."""
+    if not period or "-T" not in period:
+        return period or ""
+    year, q = period.split("-T")
+    return f"{q}{'er' if q == '1' else 'e'} trimestre {year}"
+
+
+def _ok(obs: dict | None) -> bool:
+    return bool(obs) and obs["status"] in ("ok", "estimate") and not is_missing(obs["value"])
+
+
+def _points(area: dict) -> list[tuple]:
+    return [(int(p), o["value"]) for p, o in sorted(area["obs"].items()) if _ok(o)]
+
+
+class _Observations:
+    """The theme's observations of the comparison areas, read in one query (the occupation series
+    excepted): the section needs some 60 series, and one query per series costs seconds."""
+
+    def __init__(self, con, areas: list[dict]):
+        self.areas = areas
+        ids = [i.id for i in INDICATORS]
+        where = " or ".join(["(set_id = ? and territory_id = ?)"] * len(areas))
+        params = [x for a in areas for x in (a["set_id"], a["territory_id"])]
+        self.by_key: dict[tuple, dict] = {}
+        for r in rows(con, f"""select set_id, territory_id, indicator_id, period, value, numerator, denominator,
+                                      status, source_id, note
+                               from indicators.observation
+                               where ({where}) and indicator_id in (select unnest(?))""", (*params, ids)):
+            self.by_key.setdefault((r["set_id"], r["territory_id"], r.pop("indicator_id")), {})[r["period"]] = r
+
+    def obs(self, area: dict, indicator_id: str) -> dict:
+        return self.by_key.get((area["set_id"], area["territory_id"], indicator_id), {})
+
+    def series(self, indicator_id: str, areas: list[dict] | None = None) -> tuple[list[str], list[dict]]:
+        """Like common.series_by_area: sorted periods and, per area, ``{**area, 'obs': {period: obs}}``."""
+        out = [{**a, "obs": self.obs(a, indicator_id)} for a in (areas or self.areas)]
+        return sorted({p for a in out for p in a["obs"]}), out
+
+    def cells(self, indicator_id: str, period: str | None = None, areas: list[dict] | None = None) -> list:
+        """Like common.compare_cells: the latest observation (or that of ``period``) per area."""
+        out = []
+        for a in areas or self.areas:
+            obs = self.obs(a, indicator_id)
+            key = period if period is not None else (max(obs) if obs else None)
+            out.append(obs.get(key))
+        return out
+
+    def key_figure(self, indicator_id: str, label: str, *, decimals=0, unit="", signed=False,
+                   period=None, compare=True) -> dict:
+        """Like common.key_figure, from the loaded observations."""
+        cells = self.cells(indicator_id, period)
+        own = cells[0]
+        return {
+            "value": fmt(own, decimals, unit, signed),
+            "label": label,
+            "period": own["period"] if own else None,
+            "status": own["status"] if own else "missing",
+            "source_id": own["source_id"] if own else None,
+            "compare": [{"label": a["label"], "value": fmt(c, decimals, unit, signed)}
+                        for a, c in zip(self.areas[1:], cells[1:])] if compare else [],
+        }
+
+
+def parse_tension_list(note: str | None) -> list[dict]:
+    """The list stored in the note of ``metiers_en_tension`` (see portraits/sql/emploi_tension.sql)."""
+    out = []
+    for m in _TENSION_ITEM.finditer(note or ""):
+        cat = _TENSION_CAT.search(m["rest"])
+        out.append({"label": m["label"], "code": m["code"], "tension": int(cat.group(1)) if cat else None,
+                    "national": "national" in m["rest"]})
+    return out
+
+
+def top_occupations(con, area: dict, region: dict | None, n: int = TOP_N) -> tuple[list[dict], int]:
+    """The ``n`` occupations with the most recruitment projects in the territory (published or
+    estimated values), with their share of difficult projects here and in the region; and the number
+    of occupations whose figure is secret here."""
+    top = rows(
+        con,
+        """select o.indicator_id, o.period, o.value, o.status, o.source_id, o.note, c.label
+           from indicators.observation o join indicators.catalog c using (indicator_id)
+           where o.set_id = ? and o.territory_id = ? and starts_with(o.indicator_id, ?)
+             and o.status in ('ok', 'estimate')
+           order by o.value desc, o.indicator_id limit ?""",
+        (area["set_id"], area["territory_id"], FAP_PREFIX, n),
+    )
+    n_secret = con.execute(
+        """select count(*) from indicators.observation
+           where set_id = ? and territory_id = ? and starts_with(indicator_id, ?) and status = 'secret'""",
+        [area["set_id"], area["territory_id"], FAP_PREFIX]).fetchone()[0]
+    codes = [r["indicator_id"].removeprefix(FAP_PREFIX) for r in top]
+    places = [area] + ([region] if region else [])
+    where = " or ".join(["(set_id = ? and territory_id = ?)"] * len(places))
+    diff = {}
+    if codes:
+        for r in rows(con, f"""select set_id, territory_id, indicator_id, period, value, numerator, denominator,
+                                      status, source_id, note
+                               from indicators.observation
+                               where ({where}) and indicator_id in (select unnest(?))""",
+                      (*[x for a in places for x in (a["set_id"], a["territory_id"])],
+                       [FAP_DIFFICULT_PREFIX + c for c in codes])):
+            diff[(r["set_id"], r["territory_id"], r["indicator_id"], r["period"])] = r
+    out = []
+    for r, code in zip(top, codes):
+        key = FAP_DIFFICULT_PREFIX + code
+        out.append({
+            "code": code.upper(), "label": r["label"].split(" : ", 1)[-1], "projects": r,
+            "difficult": diff.get((area["set_id"], area["territory_id"], key, r["period"])),
+            "difficult_region": (diff.get((region["set_id"], region["territory_id"], key, r["period"]))
+                                 if region else None),
+        })
+    return out, n_secret
+
+
+def context(con, base: dict) -> dict | None:
+    areas = base["areas"]
+    own = areas[0]
+    region = next((a for a in areas if a["role"] == "region"), None)
+    data = _Observations(con, areas)
+    jobs_years, jobs = data.series("emplois_salaries_prives")
+    seek_years, seekers = data.series("demandeurs_emploi_abc")
+    if not jobs_years and not seek_years:
+        return None
+
+    years = sorted(set(jobs_years) | set(seek_years))
+    trend_table = [{"year": y, "jobs": [a["obs"].get(y) for a in jobs], "seekers": [a["obs"].get(y) for a in seekers]}
+                   for y in years]
+    changes = []
+    for label, jobs_id, seekers_id in CHANGES:
+        jc, sc = data.cells(jobs_id), data.cells(seekers_id)
+        changes.append({"label": label, "jobs": jc, "seekers": sc,
+                        "jobs_period": next((c["period"] for c in jc if c), None),
+                        "seekers_period": next((c["period"] for c in sc if c), None)})
+
+    # sectors (latest year of the sector file)
+    sector_rows = []
+    for code, (suffix, label) in SECTORS.items():
+        count = data.cells(f"emplois_salaries_prives_{suffix}", areas=areas[:1])[0]
+        shares = data.cells(f"emplois_salaries_prives_{suffix}_part")
+        # the table says "autres services marchands" (the source line says: excluding temp work)
+        sector_rows.append({"label": label.replace(" (hors intérim)", ""), "count": count, "shares": shares})
+    sector_year = next((r["count"]["period"] for r in sector_rows if r["count"]), None)
+    establishments = data.cells("etablissements_employeurs", areas=areas[:1])[0]
+
+    # recruitment projects (BMO)
+    bmo = {ind: data.cells(ind) for ind in
+           ("projets_recrutement", "projets_recrutement_difficiles_part", "projets_recrutement_saisonniers_part")}
+    bmo_own = bmo["projets_recrutement"][0]
+    top, n_secret_fap = top_occupations(con, own, region)
+
+    # unemployment rate
+    rate_periods, rates = data.series("taux_chomage_localise")
+    own_rates = sorted(p for p, o in rates[0]["obs"].items() if _ok(o)) if rates else []
+    last_own = own_rates[-1] if own_rates else None
+    last_any = max((p for a in rates for p, o in a["obs"].items() if _ok(o)), default=None)
+    rate_rows = []
+    if last_own:
+        y_last, q_last = last_own.split("-T")
+        rate_rows = [f"{y}-T{q_last}" for y in range(FIRST_YEAR_RATES, int(y_last) + 1)]
+    if last_any and last_any not in rate_rows:
+        rate_rows.append(last_any)
+    rate_table = [{"period": p, "label": quarter_label(p),
+                   "short": (p[:4] if last_own and p[-2:] == last_own[-2:]
+                             else quarter_label(p).replace("trimestre", "trim.")),
+                   "cells": [a["obs"].get(p) for a in rates]}
+                  for p in rate_rows]
+    rate_series = [{"label": a["label"], "role": a["role"],
+                    "points": [(p, o["value"]) for p, o in sorted(a["obs"].items()) if _ok(o)],
+                    "estimate": any(o["status"] == "estimate" for o in a["obs"].values())}
+                   for a in rates]
+
+    # job seekers' profile (EPCI files, latest December)
+    profile = []
+    for ind, label in PROFILE:
+        profile.append({"label": label, "cells": data.cells(ind)})
+    profile_cols = [i for i in range(len(areas)) if any(_ok(r["cells"][i]) for r in profile)]
+    profile_period = next((c["period"] for r in profile for c in r["cells"] if c), None)
+    profile_total = data.cells("demandeurs_emploi_abc_decembre", profile_period, areas=areas[:1])[0]
+    profile_note = next((c["note"] for r in profile[:1] for c in r["cells"][:1] if c and c["note"]), None)
+
+    # occupations in shortage (region list)
+    tension_obs = None
+    if region:
+        tension_obs = data.cells("metiers_en_tension", areas=[region])[0]
+    tension = parse_tension_list(tension_obs["note"] if tension_obs else None)
+
+    # notes of the territory's own figures, shown under the matching block
+    notes = {"trends": [], "bmo": [], "rate": []}
+    for a, label in ((jobs[0], "Emplois salariés privés"), (seekers[0], "Demandeurs d'emploi")):
+        last = a["obs"][max(a["obs"])] if a["obs"] else None
+        if last and last.get("note"):
+            notes["trends"].append(f"{label} : {last['note']}")
+    if bmo_own and bmo_own.get("note"):
+        notes["bmo"].append(bmo_own["note"])
+    if last_own and rates[0]["obs"][last_own].get("note"):
+        notes["rate"].append(rates[0]["obs"][last_own]["note"])
+
+    charts = {
+        "trends": png_data_uri(charts_emploi.trends(
+            [{"label": a["label"], "role": a["role"], "points": _points(a)} for a in jobs],
+            [{"label": a["label"], "role": a["role"], "points": _points(a)} for a in seekers])),
+        "unemployment": png_data_uri(charts_emploi.unemployment(rate_series, FIRST_YEAR_RATES))
+        if any(s["points"] for s in rate_series) else None,
+    }
+
+    # cover: at most 3 figures
+    key_figures = []
+    if jobs_years:
+        kf = data.key_figure("emplois_salaries_prives", f"emplois salariés privés fin {jobs_years[-1]}",
+                             period=jobs_years[-1])
+        change = data.cells("emplois_salaries_prives_evol_5ans", areas=areas[:1])[0]
+        kf["compare"] = ([{"label": f"évolution {change['period']}", "value": fmt(change, 1, "%", signed=True)}]
+                         if change else [])
+        key_figures.append(kf)
+    if seek_years:
+        kf = data.key_figure("demandeurs_emploi_abc",
+                        f"demandeurs d'emploi A, B, C ({quarter_label(seek_years[-1] + '-T4')})",
+                        period=seek_years[-1])
+        change = data.cells("demandeurs_emploi_abc_evol_1an", areas=areas[:1])[0]
+        kf["compare"] = ([{"label": f"évolution {change['period']}", "value": fmt(change, 1, "%", signed=True)}]
+                         if change else [])
+        key_figures.append(kf)
+    if last_own:
+        own_rate = rates[0]["obs"][last_own]
+        kf = data.key_figure("taux_chomage_localise",
+                        f"taux de chômage, {quarter_label(last_own)}"
+                        + (" (estimation)" if own_rate["status"] == "estimate" else ""),
+                        decimals=1, unit="%", period=last_own)
+        key_figures.append(kf)
+
+    return {
+        "id": "emploi",
+        "title": "Emploi et marché du travail",
+        "template": "sections/emploi.html.j2",
+        "source_ids": SOURCE_IDS,
+        "key_figures": key_figures,
+        "jobs_last": jobs[0]["obs"].get(jobs_years[-1]) if jobs_years else None,
+        "jobs_year": jobs_years[-1] if jobs_years else None,
+        "seekers_last": seekers[0]["obs"].get(seek_years[-1]) if seek_years else None,
+        "seekers_year": seek_years[-1] if seek_years else None,
+        "trend_table": trend_table,
+        "changes": changes,
+        "sector_rows": sector_rows,
+        "sector_year": sector_year,
+        "establishments": establishments,
+        "bmo": bmo,
+        "bmo_year": bmo_own["period"] if bmo_own else None,
+        "top": top,
+        "n_secret_fap": n_secret_fap,
+        "rate_table": rate_table,
+        "rate_last_own": last_own,
+        "rate_quarter_label": quarter_label(last_own).rsplit(" ", 1)[0] if last_own else "",
+        "rate_extra": next((r for r in rate_table if last_own and r["period"][-2:] != last_own[-2:]), None),
+        "rate_last_own_label": quarter_label(last_own),
+        "rate_last_any_label": quarter_label(last_any),
+        "rate_own_estimate": bool(last_own) and rates[0]["obs"][last_own]["status"] == "estimate",
+        "profile": profile,
+        "profile_cols": profile_cols,
+        "profile_missing": [a["label"] for i, a in enumerate(areas) if i not in profile_cols],
+        "profile_period": profile_period,
+        "profile_total": profile_total,
+        "profile_note": profile_note,
+        "tension": tension,
+        "tension_obs": tension_obs,
+        "notes": notes,
+        "charts": charts,
+        "first_year_rates": FIRST_YEAR_RATES,
+    }
