@@ -133,6 +133,14 @@ TABLES: dict[tuple[str, str], str] = {
         "you are reading).",
     ("meta", "column"):
         "This data dictionary: every published column with its type and description.",
+    ("directory", "reception_point"):
+        "The shared directory of guidance reception points: one row per point, duplicates across "
+        "sources merged, the networks' corrections applied (see portraits/annuaire.py).",
+    ("directory", "network"): "The closed list of networks, with the publics each one serves.",
+    ("directory", "public"): "The closed list of publics.",
+    ("directory", "reception_point_territory"):
+        "Every point in a territory of every set (through its commune).",
+    ("directory", "correction"): "The corrections of the networks' file applied by this build.",
 }
 
 _STATUS_VALUES = {
@@ -419,6 +427,47 @@ COLUMNS: dict[tuple[str, str, str], Column] = {
     ("meta", "data_quality", "key"): Column(
         "What the issue is about: a UAI, `siret:<SIRET>`, `<UAI>/<year>`…", "VARCHAR"),
     ("meta", "data_quality", "message"): Column("Description of the issue (French).", "VARCHAR"),
+    # ---- directory (reception points)
+    ("directory", "reception_point", "id"): Column(
+        "Stable identifier, from the source key: `dila:<id>`, `ft:<agency>`, `uai:<UAI>`, `ofa:<SIRET>`, "
+        "`local:<id>` for points added by the corrections file.", "VARCHAR"),
+    ("directory", "reception_point", "name"): Column("Name of the structure (French).", "VARCHAR"),
+    ("directory", "reception_point", "network"): Column("Network, one of `directory.network`.", "VARCHAR"),
+    ("directory", "reception_point", "publics"): Column(
+        "Publics served, `|`-separated ids of `directory.public` (derived from the network).", "VARCHAR"),
+    ("directory", "reception_point", "address"): Column("Street address.", "VARCHAR"),
+    ("directory", "reception_point", "postcode"): Column("Postcode.", "VARCHAR"),
+    ("directory", "reception_point", "commune_code"): Column("Commune (COG 2026 code, text).", "VARCHAR"),
+    ("directory", "reception_point", "latitude"): Column("Latitude (WGS84); NULL when unknown.", "DOUBLE"),
+    ("directory", "reception_point", "longitude"): Column("Longitude (WGS84); NULL when unknown.", "DOUBLE"),
+    ("directory", "reception_point", "phone"): Column("Phone number.", "VARCHAR"),
+    ("directory", "reception_point", "email"): Column("E-mail address.", "VARCHAR"),
+    ("directory", "reception_point", "website"): Column("Website.", "VARCHAR"),
+    ("directory", "reception_point", "opening_hours"): Column("Opening hours where known.", "VARCHAR"),
+    ("directory", "reception_point", "source_id"): Column("Dataset the record comes from (`meta.source`).", "VARCHAR"),
+    ("directory", "reception_point", "source_date"): Column("Date of the record in its source.", "DATE"),
+    ("directory", "reception_point", "corrected_at"): Column(
+        "Date of the last correction or confirmation by a network; NULL if none.", "DATE"),
+    ("directory", "reception_point", "stale"): Column(
+        "True when the record is older than 3 years at build time and not confirmed since.", "BOOLEAN"),
+    ("directory", "reception_point", "merged_from"): Column(
+        "`|`-separated ids of the duplicate records merged into this one.", "VARCHAR"),
+    ("directory", "network", "network"): Column("Network id.", "VARCHAR"),
+    ("directory", "network", "label"): Column("French label.", "VARCHAR"),
+    ("directory", "network", "publics"): Column("`|`-separated publics the network serves.", "VARCHAR"),
+    ("directory", "public", "public"): Column("Public id.", "VARCHAR"),
+    ("directory", "public", "label"): Column("French label.", "VARCHAR"),
+    ("directory", "reception_point_territory", "set_id"): Column("Territory set.", "VARCHAR"),
+    ("directory", "reception_point_territory", "territory_id"): Column("Territory of that set.", "VARCHAR"),
+    ("directory", "reception_point_territory", "id"): Column("Reception point (`reception_point.id`).", "VARCHAR"),
+    ("directory", "correction", "line"): Column("Line of the corrections file.", "BIGINT"),
+    ("directory", "correction", "action"): Column("`add`, `update`, `close` or `confirm`.", "VARCHAR"),
+    ("directory", "correction", "id"): Column("Id named by the correction.", "VARCHAR"),
+    ("directory", "correction", "field"): Column("Field corrected.", "VARCHAR"),
+    ("directory", "correction", "value"): Column("New value.", "VARCHAR"),
+    ("directory", "correction", "author"): Column("Who made the correction.", "VARCHAR"),
+    ("directory", "correction", "correction_date"): Column("When.", "DATE"),
+    ("directory", "correction", "point_id"): Column("The reception point the correction applied to.", "VARCHAR"),
     # ---- meta.build
     ("meta", "build", "build_id"): Column("Identifier of the build (Dagster run id).", "VARCHAR"),
     ("meta", "build", "started_at"): Column(

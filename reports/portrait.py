@@ -13,6 +13,7 @@ from .sections import sections
 from .sections.common import rows
 
 MAX_KEY_FIGURES = 8
+KEY_FIGURES_PER_SECTION = 2
 
 
 def comparison_areas(con, set_id: str, territory_id: str) -> list[dict]:
@@ -85,10 +86,11 @@ def portrait_context(con, set_id: str, territory_id: str, *, build: dict | None 
         if section:
             built.append(section)
     ctx["sections"] = built
-    key_figures = [{"value": f"{ctx['territory']['n_communes']}", "label": "communes",
-                    "source_id": ctx["set"]["source_id"], "compare": []}]
+    # Cover: up to KEY_FIGURES_PER_SECTION figures from each section, in section order, so that
+    # every theme is represented on the first page.
+    key_figures = []
     for s in built:
-        key_figures.extend(s.get("key_figures", []))
+        key_figures.extend(s.get("key_figures", [])[:KEY_FIGURES_PER_SECTION])
     ctx["key_figures"] = key_figures[:MAX_KEY_FIGURES]
     used = ["cog_communes_2026", "cog_epci_2026", ctx["set"]["source_id"]]
     for s in built:

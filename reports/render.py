@@ -40,7 +40,7 @@ def env() -> Environment:
     return _ENV
 
 
-_TABLE = re.compile(r"<table class=\"data[^\"]*\">.*?</table>", re.S)
+_TABLE = re.compile(r"<table class=\"data[^\"]*\"[^>]*>.*?</table>", re.S)
 _CAPTION = re.compile(r"<caption[^>]*>(.*?)</caption>", re.S)
 _TAGS = re.compile(r"<[^>]+>")
 
