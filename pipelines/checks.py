@@ -63,16 +63,48 @@ def reception_points_well_formed(settings: PortraitsSettings) -> AssetCheckResul
     return _result(problems, "reception points")
 
 
+def _previous(settings: PortraitsSettings, dataset_id):
+    """Rows and columns of ``dataset_id`` in the last published build (None, None if none)."""
+    import duckdb
+
+    published = settings.output_path() / "portraits.duckdb"
+    if not dataset_id or not published.exists():
+        return None, None
+    try:
+        with duckdb.connect(str(published), read_only=True) as pub:
+            cols = {r[0] for r in pub.execute(
+                "select column_name from information_schema.columns where table_schema = 'meta' "
+                "and table_name = 'source'").fetchall()}
+            row = pub.execute(
+                f"select rows, {'columns' if 'columns' in cols else 'null'} from meta.source where source_id = ?",
+                [dataset_id]).fetchone()
+    except duckdb.Error:
+        return None, None
+    if not row:
+        return None, None
+    return row[0], (row[1].split(",") if row[1] else None)
+
+
 def _source_check(asset_def):
     table = asset_def.key.path[-1].removeprefix("raw_")
 
+    dataset_id = (asset_def.metadata_by_key[asset_def.key] or {}).get("dataset_id")
+
     @asset_check(asset=asset_def, blocking=True, name="not_empty_and_codes_well_formed",
-                 description="The raw table is not empty and its commune codes are 5-character text.")
+                 description="The raw table is not empty, its commune codes are 5-character text, it "
+                             "keeps every column of the last published build and its row count is "
+                             "within 0.5x-2x of it.")
     def _check(context: AssetCheckExecutionContext, settings: PortraitsSettings) -> AssetCheckResult:
         with warehouse.connect(settings.work_db_path(), read_only=True) as con:
             n = con.execute(f'select count(*) from raw."{table}"').fetchone()[0]
             problems = [] if n else [f"raw.{table} is empty"]
             problems += quality.commune_codes_well_formed(con, "raw", table)
+            columns = [r[0] for r in con.execute(
+                "select column_name from information_schema.columns where table_schema = 'raw' "
+                "and table_name = ?", [table]).fetchall()]
+        prev_rows, prev_columns = _previous(settings, dataset_id)
+        problems += quality.row_count_in_band(n, prev_rows)
+        problems += quality.columns_kept(columns, prev_columns)
         return _result(problems, f"raw.{table}: {n} rows")
 
     return _check

@@ -133,6 +133,9 @@ TABLES: dict[tuple[str, str], str] = {
         "you are reading).",
     ("meta", "column"):
         "This data dictionary: every published column with its type and description.",
+    ("indicators", "neighbour"):
+        "Statistical neighbours: for every territory, the 3 most similar territories of the same set "
+        "(Euclidean distance over standardised profile indicators, see portraits/themes/voisins.py).",
     ("directory", "reception_point"):
         "The shared directory of guidance reception points: one row per point, duplicates across "
         "sources merged, the networks' corrections applied (see portraits/annuaire.py).",
@@ -417,6 +420,8 @@ COLUMNS: dict[tuple[str, str, str], Column] = {
     ("meta", "source", "bytes"): Column("Size of the file.", "BIGINT", unit="bytes"),
     ("meta", "source", "rows"): Column("Number of rows loaded from the file.", "BIGINT", unit="rows"),
     ("meta", "source", "note"): Column("Note on the dataset (how it is read or derived).", "VARCHAR"),
+    ("meta", "source", "columns"): Column(
+        "Columns of the parsed table, comma-separated: the next build checks that none was dropped.", "VARCHAR"),
     # ---- meta.data_quality
     ("meta", "data_quality", "source_id"): Column(
         "Dataset the issue is about (`meta.source`).", "VARCHAR"),
@@ -427,6 +432,13 @@ COLUMNS: dict[tuple[str, str, str], Column] = {
     ("meta", "data_quality", "key"): Column(
         "What the issue is about: a UAI, `siret:<SIRET>`, `<UAI>/<year>`…", "VARCHAR"),
     ("meta", "data_quality", "message"): Column("Description of the issue (French).", "VARCHAR"),
+    # ---- indicators.neighbour
+    ("indicators", "neighbour", "set_id"): Column("Territory set.", "VARCHAR"),
+    ("indicators", "neighbour", "territory_id"): Column("Territory.", "VARCHAR"),
+    ("indicators", "neighbour", "rank"): Column("1 = most similar.", "BIGINT"),
+    ("indicators", "neighbour", "neighbour_id"): Column("A territory of the same set.", "VARCHAR"),
+    ("indicators", "neighbour", "distance"): Column(
+        "Distance between the standardised profiles (root mean square of z-score differences).", "DOUBLE"),
     # ---- directory (reception points)
     ("directory", "reception_point", "id"): Column(
         "Stable identifier, from the source key: `dila:<id>`, `ft:<agency>`, `uai:<UAI>`, `ofa:<SIRET>`, "

@@ -78,3 +78,22 @@ def commune_codes_well_formed(con, schema: str, table: str, column: str = "commu
             where not regexp_full_match(coalesce("{column}", ''), '[0-9]{{5}}|2[AB][0-9]{{3}}')
             group by 1 limit 5""").fetchall()
     return [f"{schema}.{table}.{column}: malformed code {r[0]!r} ({r[1]} rows)" for r in rows]
+
+
+def row_count_in_band(rows: int, previous: int | None, low: float = 0.5, high: float = 2.0) -> list[str]:
+    """A new version of a file with half (or twice) the rows of the last published build is
+    suspect: it fails the check rather than publish."""
+    if previous is None or previous == 0:
+        return []
+    if not (low * previous <= rows <= high * previous):
+        return [f"{rows} rows, against {previous} in the last published build "
+                f"(allowed band {low:g}x to {high:g}x)"]
+    return []
+
+
+def columns_kept(columns: list[str], previous: list[str] | None) -> list[str]:
+    """Columns of the last published build that a new version dropped."""
+    if not previous:
+        return []
+    dropped = [c for c in previous if c not in set(columns)]
+    return [f"dropped column(s) {', '.join(dropped)} since the last published build"] if dropped else []

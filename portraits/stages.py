@@ -41,7 +41,10 @@ def ingest(con, dataset_id: str, **fetch_kwargs) -> tuple[Retrieval, int]:
     con.execute("begin")
     try:
         rows = warehouse.load_raw(con, spec.table, df, source_id=ds.id, vintage=ds.vintage)
-        warehouse.record_source(con, ds, retrieval, rows)
+        columns = [r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' "
+            "and table_name = ? order by ordinal_position", [spec.table]).fetchall()]
+        warehouse.record_source(con, ds, retrieval, rows, columns)
         con.execute("commit")
     except Exception:
         con.execute("rollback")

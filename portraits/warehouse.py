@@ -100,16 +100,16 @@ def replace_table(con, schema: str, table: str, df: pd.DataFrame) -> int:
     return len(df)
 
 
-def record_source(con, dataset, retrieval, rows: int) -> None:
+def record_source(con, dataset, retrieval, rows: int, columns: list[str] | None = None) -> None:
     """Upsert the provenance of one retrieved dataset into ``meta.source``."""
     con.execute("delete from meta.source where source_id = ?", [dataset.id])
     con.execute(
         """insert into meta.source (source_id, title, publisher, url, page, licence, vintage, layout,
-               origin, retrieved_at, sha256, bytes, rows, note)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               origin, retrieved_at, sha256, bytes, rows, note, columns)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [dataset.id, dataset.title, dataset.publisher, retrieval.url, dataset.page, dataset.licence,
          dataset.vintage, dataset.layout, retrieval.origin, retrieval.retrieved_at, retrieval.sha256,
-         retrieval.bytes, rows, dataset.note],
+         retrieval.bytes, rows, dataset.note, ",".join(columns or [])],
     )
 
 

@@ -44,7 +44,8 @@ def built(tmp_path_factory, mirror):
     from .pipeline_helpers import run_build
 
     root = tmp_path_factory.mktemp("project")
-    result = run_build(root, mirror)
+    example = REPO / "examples" / "territoires_exemple.csv"
+    result = run_build(root, mirror, {"PORTRAITS_TERRITORY_FILES": str(example)})
     assert result.success, [e.message for e in result.all_events if e.is_failure]
     return root
 

@@ -209,3 +209,32 @@ def test_missing_mirror_file_stops_with_its_path(built, tmp_path):
     messages = " ".join(failure_reasons(result.all_events))
     assert "mirror" in messages and str(empty) in messages
     assert out.read_bytes() == before
+
+
+def test_custom_set_written_by_hand_builds(built, db, mirror):
+    """examples/territoires_exemple.csv (EPCI and a single commune) is built like clpe."""
+    rows = dict(db.execute("select territory_id, n_communes from ref.territory "
+                           "where set_id = 'territoires_exemple'").fetchall())
+    assert rows == {"chateaubriant": 1, "estuaire-nord": 21, "metropole": 24}
+    assert db.execute("select portraits from ref.territory_set where set_id = 'territoires_exemple'").fetchone()[0]
+    pop = official_populations(mirror).set_index("CODGEO")["PMUN2022"]
+    got = db.execute("select value from indicators.observation where set_id = 'territoires_exemple' "
+                     "and territory_id = 'chateaubriant' and indicator_id = 'population' and period = '2022'").fetchone()[0]
+    assert got == pop["44036"]
+    for tid in rows:
+        assert (built / "output/portraits/territoires_exemple" / tid / "portrait.pdf").stat().st_size > 1000
+    assert "portraits/territoires_exemple/metropole/portrait.html" in (built / "output/index.html").read_text()
+
+
+def test_unchanged_portraits_are_reused(built, mirror):
+    """A second build with the same data renders no PDF again (content-keyed portraits)."""
+    before = (built / "output/portraits/clpe/CLPE44001/portrait.pdf").read_bytes()
+    example = built.parent.parent / "unused"
+    result = run_build(built, mirror, {"PORTRAITS_TERRITORY_FILES": str(
+        __import__("pathlib").Path(__file__).resolve().parent.parent / "examples" / "territoires_exemple.csv")})
+    assert result.success
+    mats = [e.event_specific_data.materialization for e in result.all_events
+            if e.event_type_value == "ASSET_MATERIALIZATION"]
+    pf = next(m for m in mats if m.asset_key.to_user_string() == "portrait_files")
+    assert pf.metadata["rendered"].value == 0 and pf.metadata["reused_unchanged"].value == 23
+    assert (built / "output/portraits/clpe/CLPE44001/portrait.pdf").read_bytes() == before

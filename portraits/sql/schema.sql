@@ -20,7 +20,8 @@ create table if not exists meta.source (
     page         varchar,              -- publisher's landing page
     layout       varchar,              -- 'official' or 'derived' (see sources/catalog.py)
     origin       varchar,              -- 'mirror' or 'http'
-    note         varchar
+    note         varchar,
+    columns      varchar               -- columns of the raw table, comma-separated (checked by the next build)
 );
 
 create table if not exists meta.build (
@@ -30,3 +31,6 @@ create table if not exists meta.build (
     schema_version varchar,
     code_version   varchar
 );
+
+-- working databases created before the column existed
+alter table meta.source add column if not exists columns varchar;

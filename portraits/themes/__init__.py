@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib
 
-THEME_MODULES = ["territoire", "population", "emploi", "formation", "annuaire"]
+THEME_MODULES = ["territoire", "population", "emploi", "formation", "annuaire", "voisins"]
 
 
 def themes():

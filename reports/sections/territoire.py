@@ -63,6 +63,7 @@ def context(con, base: dict) -> dict | None:
     ]
     key_figures[0]["compare"] = []
     biggest = [c["label"] for c in base["communes"][:5] if c.get("label")]
+    neighbours = _neighbours(con, set_id, tid)
     return {
         "id": "territoire",
         "title": "Le territoire",
@@ -71,4 +72,41 @@ def context(con, base: dict) -> dict | None:
         "key_figures": key_figures,
         "maps": maps_ctx,
         "biggest": biggest,
+        "neighbours": neighbours,
     }
+
+
+NEIGHBOUR_COLUMNS = [
+    ("population", "Population", 0, ""),
+    ("densite_population", "Habitants par km²", 0, ""),
+    ("part_moins_30", "Moins de 30 ans", 1, "%"),
+    ("taux_chomage_rp_1564", "Chômage 15-64 ans (recensement)", 1, "%"),
+    ("emplois_salaries_prives_evol_5ans", "Emploi salarié privé, évolution sur 5 ans", 1, "%"),
+]
+
+
+def _neighbours(con, set_id: str, tid: str) -> dict | None:
+    """The 3 most similar territories of the set (indicators.neighbour) with a few figures."""
+    exists = con.execute("select count(*) from information_schema.tables where table_schema = 'indicators' "
+                         "and table_name = 'neighbour'").fetchone()[0]
+    if not exists:
+        return None
+    ids = [r[0] for r in con.execute(
+        "select neighbour_id from indicators.neighbour where set_id = ? and territory_id = ? order by rank",
+        [set_id, tid]).fetchall()]
+    if not ids:
+        return None
+    from .common import fmt, latest
+
+    rows = []
+    for i, t in enumerate([tid, *ids]):
+        label = con.execute("select label from ref.territory where set_id = ? and territory_id = ?",
+                            [set_id, t]).fetchone()[0]
+        area = {"set_id": set_id, "territory_id": t}
+        cells = []
+        for ind, _lab, dec, unit in NEIGHBOUR_COLUMNS:
+            o = latest(con, area, ind)
+            cells.append(fmt(o, dec, unit, signed=ind.endswith("evol_5ans")))
+        rows.append({"territory_id": t, "label": label, "self": i == 0,
+                     "href": f"../{t}/portrait.html", "cells": cells})
+    return {"headers": [c[1] for c in NEIGHBOUR_COLUMNS], "rows": rows}

@@ -1,0 +1,92 @@
+"""Statistical neighbours: for every territory, the 3 most similar territories of the same set.
+
+Method (documented in the portraits and the README): each territory is described by a few
+indicators that summarise its profile — log of density, share of under-30s, share of 60+, census
+unemployment rate 15-64, average annual population change 2016-2022, job concentration, share of
+vacant dwellings, share of second homes, 5-year change of private jobs. Each indicator is
+standardised within the set (z-score over the set's territories); the distance between two
+territories is the Euclidean distance over the indicators both have (divided by the square root
+of their number, so that a missing value does not make a territory look closer). The 3 smallest
+distances are the neighbours (ties broken by territory id). Sets of fewer than 4 territories get
+none. Stored in ``indicators.neighbour(set_id, territory_id, rank, neighbour_id, distance)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+ID = "voisins"
+INDICATORS: list = []
+FEATURES = {
+    # indicator_id: (period or None for the latest, transform)
+    "densite_population": (None, "log"),
+    "part_moins_30": (None, None),
+    "part_60_plus": (None, None),
+    "taux_chomage_rp_1564": (None, None),
+    "population_variation_annuelle_rp": ("2016-2022", None),
+    "concentration_emploi": (None, None),
+    "part_logements_vacants": (None, None),
+    "part_residences_secondaires": (None, None),
+    "emplois_salaries_prives_evol_5ans": (None, None),
+}
+N_NEIGHBOURS = 3
+
+
+def commune_values(con) -> None:
+    return None
+
+
+def profile(con, set_id: str) -> pd.DataFrame:
+    """Territories × features (NaN where the value is not ok/estimate)."""
+    obs = con.execute(
+        """select territory_id, indicator_id, period, value from indicators.observation
+           where set_id = ? and indicator_id in (select unnest(?)) and status in ('ok', 'estimate')""",
+        [set_id, list(FEATURES)],
+    ).df()
+    cols = {}
+    for ind, (period, transform) in FEATURES.items():
+        part = obs[obs["indicator_id"] == ind]
+        if part.empty:
+            continue
+        period = period or part["period"].max()
+        s = part[part["period"] == period].set_index("territory_id")["value"].astype(float)
+        if transform == "log":
+            s = np.log(s.where(s > 0))
+        cols[ind] = s
+    return pd.DataFrame(cols)
+
+
+def neighbours(profile_df: pd.DataFrame, k: int = N_NEIGHBOURS) -> pd.DataFrame:
+    if len(profile_df) <= k or profile_df.empty:
+        return pd.DataFrame(columns=["territory_id", "rank", "neighbour_id", "distance"])
+    z = (profile_df - profile_df.mean()) / profile_df.std(ddof=0).replace(0, np.nan)
+    ids = list(z.index)
+    values = z.to_numpy()
+    rows = []
+    for i, tid in enumerate(ids):
+        diff = values - values[i]
+        both = ~np.isnan(diff)
+        n = both.sum(axis=1)
+        dist = np.sqrt(np.nansum(diff ** 2, axis=1) / np.where(n > 0, n, np.nan))
+        order = sorted((d, j) for j, d in enumerate(dist) if j != i and not np.isnan(d))
+        for rank, (d, j) in enumerate(order[:k], start=1):
+            rows.append((tid, rank, ids[j], float(d)))
+    return pd.DataFrame(rows, columns=["territory_id", "rank", "neighbour_id", "distance"])
+
+
+def derived(con) -> None:
+    frames = []
+    for (set_id,) in con.execute("select set_id from ref.territory_set where set_id <> 'region'").fetchall():
+        nb = neighbours(profile(con, set_id))
+        if not nb.empty:
+            nb.insert(0, "set_id", set_id)
+            frames.append(nb)
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["set_id", "territory_id", "rank", "neighbour_id", "distance"])
+    out["rank"] = out["rank"].astype("int64")
+    con.register("_nb", out)
+    try:
+        con.execute("create or replace table indicators.neighbour as select * from _nb order by 1, 2, 3")
+    finally:
+        con.unregister("_nb")
