@@ -44,7 +44,8 @@ def standard_sets_partition_region(settings: PortraitsSettings) -> AssetCheckRes
 
 @asset_check(asset="reception_points", blocking=True,
              description="Every reception point has a well-formed COG 2026 commune code and a known network, "
-                         "and is assigned to a territory of every set.")
+                         "and is assigned to a territory of every standard set (custom sets may cover "
+                         "part of the region only).")
 def reception_points_well_formed(settings: PortraitsSettings) -> AssetCheckResult:
     with warehouse.connect(settings.work_db_path(), read_only=True) as con:
         problems = quality.commune_codes_well_formed(con, "directory", "reception_point")
@@ -55,10 +56,11 @@ def reception_points_well_formed(settings: PortraitsSettings) -> AssetCheckResul
             problems.append(f"{bad} reception points with a network outside directory.network")
         unassigned = con.execute(
             """select s.set_id, count(*) from ref.territory_set s cross join directory.reception_point p
-               where p.commune_code in (select commune_code from ref.commune where in_region)
+               where s.set_id in (select unnest(?))
+                 and p.commune_code in (select commune_code from ref.commune where in_region)
                  and not exists (select 1 from directory.reception_point_territory t
                                  where t.set_id = s.set_id and t.id = p.id)
-               group by 1""").fetchall()
+               group by 1""", [list(quality.PARTITION_SETS)]).fetchall()
         problems += [f"set {s}: {n} points without a territory" for s, n in unassigned]
     return _result(problems, "reception points")
 
