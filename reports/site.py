@@ -46,7 +46,7 @@ def catalogue_context(con, root: Path, build: dict) -> dict:
 
             gdf = geo_exports.territories_gdf(con, set_id)
             links = {t["territory_id"]: t["files"].get("portrait.html") for t in territories}
-            svg = svgmap.set_map(gdf, links, title=f"Carte des territoires : {label}")
+            svg = svgmap.set_map(gdf, links, title=f"Carte des territoires : {label}", map_id=f"carte-{set_id}")
         geojson = f"territoires/{set_id}.geojson" if (root / "territoires" / f"{set_id}.geojson").exists() else None
         sets.append({"set_id": set_id, "label": label, "description": description, "territories": territories,
                      "map_svg": svg, "geojson": geojson})

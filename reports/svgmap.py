@@ -26,7 +26,8 @@ def _path(geom, tx) -> str:
     return " ".join(parts)
 
 
-def set_map(gdf: gpd.GeoDataFrame, links: dict[str, str], *, width: int = 640, title: str = "") -> str:
+def set_map(gdf: gpd.GeoDataFrame, links: dict[str, str], *, width: int = 640, title: str = "",
+            map_id: str = "map") -> str:
     """``gdf``: ``territory_id``, ``label``, geometry (any CRS); ``links``: territory_id → href."""
     g = gdf.to_crs("EPSG:2154")
     g = g[~g.geometry.is_empty]
@@ -51,5 +52,5 @@ def set_map(gdf: gpd.GeoDataFrame, links: dict[str, str], *, width: int = 640, t
     # labels last, above every polygon
     items.append('<g aria-hidden="true">' + "".join(labels) + "</g>")
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:.0f}" role="group" '
-            f'aria-labelledby="map-title" class="set-map"><title id="map-title">{escape(title)}</title>'
+            f'aria-labelledby="{escape(map_id)}-title" class="set-map"><title id="{escape(map_id)}-title">{escape(title)}</title>'
             + "".join(items) + "</svg>")

@@ -17,7 +17,8 @@ def project_env(root: Path, mirror: Path) -> dict:
         "PORTRAITS_BUILD_DIR": str(root / "var" / "build"),
         "PORTRAITS_CACHE_DIR": str(root / "var" / "cache"),
         "PORTRAITS_MIRROR_DIR": str(mirror),
-        "PORTRAITS_TERRITORY_FILES": "",
+        # every test build includes the hand-written custom set, like the session build
+        "PORTRAITS_TERRITORY_FILES": str(Path(__file__).resolve().parent.parent / "examples" / "territoires_exemple.csv"),
     }
 
 
