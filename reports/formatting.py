@@ -52,7 +52,10 @@ def csv_number(value, decimals: int | None = None) -> str:
     if is_missing(value):
         return ""
     if decimals is None:
-        text = repr(float(value)) if not float(value).is_integer() else str(int(value))
+        # 6 decimals: weighted census values keep their precision, while the last bits of float
+        # sums (which vary with DuckDB's parallel summation order) do not change the file
+        v = round(float(value), 6)
+        text = repr(v) if not v.is_integer() else str(int(v))
     else:
         text = f"{float(value):.{decimals}f}"
     return text.replace(".", ",")
