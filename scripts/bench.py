@@ -124,3 +124,7 @@ def main() -> int:
     own, children = peak_rss_mib()
     print(f"peak memory: main process {own:.0f} MiB, largest child {children:.0f} MiB")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
