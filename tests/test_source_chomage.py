@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import csv
 
 import pytest
 
 from sources import chomage
 from sources.errors import SourceFormatError
 
+from .rewrite import rewrite
+
 ZE = "insee/insee_taux_chomage_localise_zone_emploi_2003T1_2023T3_pdl.csv"
 PARTS = "insee/insee_taux_chomage_localise_ze_parties_regionales_2003T1_2023T3_pdl.csv"
 BDM = "insee/insee_bdm_taux_chomage_localise_region_dep_2000T1_2024T4_pdl.csv"
 COMPOSITION = "insee/insee_ze2020_composition_communale_geo2023_pdl.csv"
-
-
-def rewrite(src, dst, edit, sep=";", keep=None):
-    """Copy ``src`` to ``dst`` through ``edit(rows)``; rows[0] is the header (line 1).
-
-    ``keep`` cuts the copy to its first lines, to keep bad-input tests fast."""
-    with open(src, encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.reader(f, delimiter=sep))[:keep]
-    edit(rows)
-    with open(dst, "w", encoding="utf-8", newline="") as f:
-        csv.writer(f, delimiter=sep, lineterminator="\n").writerows(rows)
-    return dst
 
 
 def test_ze_rates(mirror):

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 
 import pytest
 
 from sources import dares
 from sources.errors import SourceFormatError
 
+from .rewrite import rewrite
+
 TENSIONS = "dares/dares_tensions_fap_2019_nat_reg52_dep_pdl.csv"
 METIERS = "dares/liste_metiers_en_tension_arrete_mars2024_pdl.csv"
-
-
-def rewrite(src, dst, edit, sep=";", keep=None):
-    """Copy ``src`` to ``dst`` through ``edit(rows)``; rows[0] is the header (line 1).
-
-    ``keep`` cuts the copy to its first lines, to keep bad-input tests fast."""
-    with open(src, encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.reader(f, delimiter=sep))[:keep]
-    edit(rows)
-    with open(dst, "w", encoding="utf-8", newline="") as f:
-        csv.writer(f, delimiter=sep, lineterminator="\n").writerows(rows)
-    return dst
 
 
 @pytest.fixture(scope="module")

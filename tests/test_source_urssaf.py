@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 
 import pytest
 
 from sources import urssaf
 from sources.errors import SourceFormatError
 
+from .rewrite import rewrite
+
 EFFECTIFS = "urssaf/urssaf_effectifs_salaries_prive_commune_2015_2025_pdl.csv"
 SECTEURS = "urssaf/urssaf_effectifs_etab_commune_x_grand_secteur_2025_pdl.csv"
-
-
-def rewrite(src, dst, edit, sep=";", keep=None):
-    """Copy ``src`` to ``dst`` through ``edit(rows)``; rows[0] is the header (line 1).
-
-    ``keep`` cuts the copy to its first lines, to keep bad-input tests fast."""
-    with open(src, encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.reader(f, delimiter=sep))[:keep]
-    edit(rows)
-    with open(dst, "w", encoding="utf-8", newline="") as f:
-        csv.writer(f, delimiter=sep, lineterminator="\n").writerows(rows)
-    return dst
 
 
 @pytest.fixture(scope="module")
