@@ -74,6 +74,15 @@ def base_context(con, set_id: str, territory_id: str) -> dict:
     }
 
 
+def _most_common(values: list) -> str:
+    """The value shared by most sources (stated once on the sources page), ties broken by value."""
+    counts: dict = {}
+    for v in values:
+        if v:
+            counts[v] = counts.get(v, 0) + 1
+    return min(counts, key=lambda v: (-counts[v], v)) if counts else ""
+
+
 def portrait_context(con, set_id: str, territory_id: str, *, build: dict | None = None) -> dict:
     ctx = base_context(con, set_id, territory_id)
     all_sources = {r["source_id"]: r for r in rows(con, "select * from meta.source")}
@@ -100,5 +109,19 @@ def portrait_context(con, set_id: str, territory_id: str, *, build: dict | None 
         if sid in all_sources and sid not in seen:
             seen.append(sid)
     ctx["sources"] = [all_sources[s] for s in seen]
+    ctx["sources_common"] = {key: _most_common([s[field] for s in ctx["sources"]])
+                             for key, field in (("retrieved", "retrieved_label"), ("origin", "origin"),
+                                                ("licence", "licence"))}
     ctx["build"] = build or {}
+    # Render mode (see the ``detail`` macro): screen by default; ``render_portrait`` sets print.
+    ctx["doc"] = {"print": False, "appendix": []}
     return ctx
+
+
+def render_portrait(ctx: dict, *, for_print: bool = False) -> str:
+    """The portrait's HTML from one template: for the screen (chart data tables folded under
+    their chart) or for print, the PDF's input (detail tables and lists moved to a numbered
+    appendix, referenced in place with their page number)."""
+    from . import render
+
+    return render.render("portrait.html.j2", **dict(ctx, doc={"print": for_print, "appendix": []}))
