@@ -18,9 +18,9 @@ from pathlib import Path
 
 import duckdb
 
-from . import render
+from . import chartcache, render
 from .formatting import csv_number
-from .portrait import comparison_areas, portrait_context
+from .portrait import comparison_areas, portrait_context, render_portrait
 
 CSV_COLUMNS = ["zone", "code_zone", "indicateur", "libelle", "periode", "valeur", "unite", "statut",
                "numerateur", "denominateur", "source", "millesime", "note"]
@@ -67,7 +67,7 @@ def render_territory(con, set_id: str, territory_id: str, root: Path, build: dic
     t0 = time.perf_counter()
     ctx = portrait_context(con, set_id, territory_id, build={})
     csv_bytes = indicators_csv(con, set_id, territory_id)
-    stamp_free = render.render("portrait.html.j2", **ctx)
+    stamp_free = render_portrait(ctx)
     fingerprint = hashlib.sha256(stamp_free.encode("utf-8") + csv_bytes).hexdigest()
     old = previous / "portraits" / set_id / territory_id if previous else None
     if (old is not None and (old / ".fingerprint").is_file() and all((old / f).is_file() for f in FILES)
@@ -79,11 +79,12 @@ def render_territory(con, set_id: str, territory_id: str, root: Path, build: dic
                 "dir": str(out), "pages": 0, "reused": True,
                 "html_seconds": time.perf_counter() - t0, "pdf_seconds": 0.0}
     ctx["build"] = build
-    html = render.render("portrait.html.j2", **ctx)
+    html = render_portrait(ctx)
     (out / "portrait.html").write_text(html, encoding="utf-8")
     (out / "indicateurs.csv").write_bytes(csv_bytes)
     t1 = time.perf_counter()
-    pages = render.html_to_pdf(html, out / "portrait.pdf", base_url=out) if pdf else 0
+    pages = (render.html_to_pdf(render_portrait(ctx, for_print=True), out / "portrait.pdf", base_url=out)
+             if pdf else 0)
     t2 = time.perf_counter()
     (out / ".fingerprint").write_text(fingerprint)
     return {"set_id": set_id, "territory_id": territory_id, "label": ctx["territory"]["label"],
@@ -91,7 +92,8 @@ def render_territory(con, set_id: str, territory_id: str, root: Path, build: dic
 
 
 def _worker(args):
-    db_path, set_id, ids, root, build, pdf, previous = args
+    db_path, set_id, ids, root, build, pdf, previous, chart_cache = args
+    chartcache.configure(chart_cache)
     con = duckdb.connect(str(db_path), read_only=True)
     try:
         return [render_territory(con, set_id, tid, Path(root), build, pdf=pdf, previous=previous) for tid in ids]
@@ -100,9 +102,11 @@ def _worker(args):
 
 
 def render_set(db_path: Path, set_id: str, root: Path, build: dict, *, territory_ids=None,
-               workers: int | None = None, pdf: bool = True, previous: Path | None = None) -> list[dict]:
+               workers: int | None = None, pdf: bool = True, previous: Path | None = None,
+               chart_cache: Path | None = None) -> list[dict]:
     """Render every territory of ``set_id`` (or only ``territory_ids``), reusing the unchanged
-    portraits of ``previous`` (see :func:`render_territory`)."""
+    portraits of ``previous`` (see :func:`render_territory`) and the charts already drawn from the
+    same data in ``chart_cache`` (see ``reports.chartcache``)."""
     with duckdb.connect(str(db_path), read_only=True) as con:
         ids = [r[0] for r in con.execute(
             "select territory_id from ref.territory where set_id = ? order by territory_id", [set_id]
@@ -114,10 +118,11 @@ def render_set(db_path: Path, set_id: str, root: Path, build: dict, *, territory
         return []
     workers = workers or min(len(ids), os.cpu_count() or 1, 4)
     if workers <= 1:
-        return _worker((db_path, set_id, ids, root, build, pdf, previous))
+        return _worker((db_path, set_id, ids, root, build, pdf, previous, chart_cache))
     chunks = [ids[i::workers] for i in range(workers)]
     results: list[dict] = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for part in pool.map(_worker, [(db_path, set_id, c, root, build, pdf, previous) for c in chunks]):
+        for part in pool.map(_worker, [(db_path, set_id, c, root, build, pdf, previous, chart_cache)
+                                       for c in chunks]):
             results.extend(part)
     return sorted(results, key=lambda r: r["territory_id"])

@@ -227,14 +227,18 @@ def test_custom_set_written_by_hand_builds(built, db, mirror):
 
 
 def test_unchanged_portraits_are_reused(built, mirror):
-    """A second build with the same data renders no PDF again (content-keyed portraits)."""
+    """A second build with the same data renders no PDF again (content-keyed portraits) and
+    draws no chart again (chart cache keyed by the charts' data)."""
+    charts = built / "var" / "cache" / "charts"
+    cached_before = sorted(p.name for p in charts.glob("*/*.png"))
+    assert len(cached_before) >= 23 * 8, len(cached_before)
     result = run_build(built, mirror)
     assert result.success
     mats = [e.event_specific_data.materialization for e in result.all_events
             if e.event_type_value == "ASSET_MATERIALIZATION"]
     pf = next(m for m in mats if m.asset_key.to_user_string() == "portrait_files")
-    # Almost every portrait is reused. A portrait can still differ between two builds when its
-    # content depends on an unordered tie (e.g. equal values in a top-10 list): it is then
-    # rendered again, which is correct if wasteful (see the closing note).
+    # Every portrait is reused: nothing in a portrait may depend on row order or on the last bits
+    # of a float sum (ties are broken by id, neighbours computed on sorted rows).
     rendered, reused = pf.metadata["rendered"].value, pf.metadata["reused_unchanged"].value
-    assert rendered + reused == 23 and reused >= 20, (rendered, reused)
+    assert (rendered, reused) == (0, 23), pf.metadata["rendered_territories"].value
+    assert sorted(p.name for p in charts.glob("*/*.png")) == cached_before

@@ -11,7 +11,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from portraits import contract, publication, warehouse
 from reports import build as report_build
 from reports import annuaire_exports, formation_exports, geo_exports
-from reports import site
+from reports import chartcache, site
 from reports.formatting import long_date
 
 from ..resources import PortraitsSettings
@@ -66,10 +66,12 @@ def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) 
     info = _build_info(context)
     results = []
     t0 = time.perf_counter()
+    charts_dir = settings.cache_path() / "charts"
     for set_id in sets:
         results += report_build.render_set(db, set_id, build_dir, info, workers=settings.workers or None,
-                                           previous=settings.output_path())
+                                           previous=settings.output_path(), chart_cache=charts_dir)
     wall = time.perf_counter() - t0
+    pruned = chartcache.prune(charts_dir) if charts_dir.exists() else 0
     with duckdb.connect(str(db), read_only=True) as con:
         all_sets = [r[0] for r in con.execute("select set_id from ref.territory_set").fetchall()]
         geojson = [p for s in all_sets for p in geo_exports.write_set(con, build_dir, s, per_territory=s in sets)]
@@ -82,11 +84,15 @@ def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) 
         "portraits": len(results),
         "rendered": sum(1 for r in results if not r.get("reused")),
         "reused_unchanged": sum(1 for r in results if r.get("reused")),
+        "rendered_territories": MetadataValue.json(
+            [f"{r['set_id']}/{r['territory_id']}" for r in results if not r.get("reused")]),
         "pdf_pages": sum(r["pages"] for r in results),
         "wall_seconds": round(wall, 2),
         "html_seconds_sum": round(sum(r["html_seconds"] for r in results), 2),
         "pdf_seconds_sum": round(sum(r["pdf_seconds"] for r in results), 2),
         "output_dir": str(build_dir / "portraits"),
+        "chart_cache": str(charts_dir),
+        "chart_cache_pruned": pruned,
         "geojson_files": len(geojson),
         "directory_export_files": len(annuaire),
     })

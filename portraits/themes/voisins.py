@@ -54,7 +54,9 @@ def profile(con, set_id: str) -> pd.DataFrame:
         if transform == "log":
             s = np.log(s.where(s > 0))
         cols[ind] = s
-    return pd.DataFrame(cols)
+    # Sorted rows: the query's row order is not stable, and the means, deviations and distances
+    # must not change in their last bits from one build to the next.
+    return pd.DataFrame(cols).sort_index()
 
 
 def neighbours(profile_df: pd.DataFrame, k: int = N_NEIGHBOURS) -> pd.DataFrame:
@@ -69,8 +71,9 @@ def neighbours(profile_df: pd.DataFrame, k: int = N_NEIGHBOURS) -> pd.DataFrame:
         both = ~np.isnan(diff)
         n = both.sum(axis=1)
         dist = np.sqrt(np.nansum(diff ** 2, axis=1) / np.where(n > 0, n, np.nan))
-        order = sorted((d, j) for j, d in enumerate(dist) if j != i and not np.isnan(d))
-        for rank, (d, j) in enumerate(order[:k], start=1):
+        # Ties (equal distances, to 12 significant digits) are broken by territory id.
+        order = sorted((float(f"{d:.12g}"), ids[j], j) for j, d in enumerate(dist) if j != i and not np.isnan(d))
+        for rank, (d, _tid, j) in enumerate(order[:k], start=1):
             rows.append((tid, rank, ids[j], float(d)))
     return pd.DataFrame(rows, columns=["territory_id", "rank", "neighbour_id", "distance"])
 

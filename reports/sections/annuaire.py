@@ -22,7 +22,7 @@ from portraits import directory as D
 
 from .. import maps, style
 from ..formatting import long_date, number
-from .common import png_data_uri, rows
+from .common import chart_uri, rows
 
 SOURCE_IDS = ["dila_annuaire_2016", "pe_agences_2019", "annuaire_education", "ofa_referentiel"]
 
@@ -402,7 +402,7 @@ def context(con, base: dict) -> dict | None:
         population = {c["commune_code"]: c.get("population") for c in base["communes"]}
         communes["population"] = communes["commune_code"].map(population).astype("float64")
         if not tgeom.empty and not tgeom.geometry.is_empty.all():
-            map_uri = png_data_uri(points_map(tgeom, communes, points))
+            map_uri = chart_uri(points_map, tgeom, communes, points)
             # tall territories get a narrower map, so that it keeps to about half a page
             minx, miny, maxx, maxy = tgeom.to_crs(maps.LAMBERT93).total_bounds
             ratio = (maxy - miny) / max(maxx - minx, 1.0)

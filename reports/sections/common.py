@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from .. import charts
+from .. import chartcache, charts
 from ..formatting import is_missing, number, percent
 
 
@@ -17,6 +17,12 @@ def rows(con, sql: str, params=()) -> list[dict]:
 def png_data_uri(fig) -> str:
     """Charts are embedded in the HTML, so that a downloaded portrait.html stands alone."""
     return "data:image/png;base64," + base64.b64encode(charts.figure_to_png(fig)).decode("ascii")
+
+
+def chart_uri(builder, *args, dpi: int = 200, **kwargs) -> str:
+    """``builder(*args, **kwargs)`` (a Figure) as an embedded PNG, reused from the chart cache
+    when the same builder already drew the same data (see ``reports.chartcache``)."""
+    return "data:image/png;base64," + base64.b64encode(chartcache.png(builder, *args, dpi=dpi, **kwargs)).decode("ascii")
 
 
 def observations(con, set_id: str, territory_id: str, indicator_id: str) -> list[dict]:

@@ -12,7 +12,7 @@ from portraits.themes.emploi import FAP_DIFFICULT_PREFIX, FAP_PREFIX, INDICATORS
 
 from .. import charts_emploi
 from ..formatting import is_missing
-from .common import fmt, png_data_uri, rows
+from .common import chart_uri, fmt, rows
 
 SOURCE_IDS = ["urssaf_effectifs_commune", "urssaf_secteurs_2025", "dares_defm_communes", "pe_defm_epci_2019",
               "bmo_2024", "bmo_bassins", "insee_chomage_ze", "insee_chomage_ze_parties",
@@ -238,10 +238,11 @@ def context(con, base: dict) -> dict | None:
         notes["rate"].append(rates[0]["obs"][last_own]["note"])
 
     charts = {
-        "trends": png_data_uri(charts_emploi.trends(
+        "trends": chart_uri(
+            charts_emploi.trends,
             [{"label": a["label"], "role": a["role"], "points": _points(a)} for a in jobs],
-            [{"label": a["label"], "role": a["role"], "points": _points(a)} for a in seekers])),
-        "unemployment": png_data_uri(charts_emploi.unemployment(rate_series, FIRST_YEAR_RATES))
+            [{"label": a["label"], "role": a["role"], "points": _points(a)} for a in seekers]),
+        "unemployment": chart_uri(charts_emploi.unemployment, rate_series, FIRST_YEAR_RATES)
         if any(s["points"] for s in rate_series) else None,
     }
 

@@ -8,7 +8,6 @@ Reads ``indicators.observation`` (theme ``formation``), ``ref.etablissement_form
 
 from __future__ import annotations
 
-import base64
 import math
 import re
 
@@ -16,9 +15,8 @@ import geopandas as gpd
 import pandas as pd
 
 from .. import charts_formation
-from ..charts import figure_to_png
 from ..formatting import number
-from .common import png_data_uri, rows
+from .common import chart_uri, rows
 
 SOURCE_IDS = ["annuaire_education", "ofa_referentiel", "ofa_prepa_apprentissage", "inserjeunes_lycees",
               "inserjeunes_cfa", "inserjeunes_region", "orion_affelnet", "parcoursup_extrait"]
@@ -89,7 +87,7 @@ def establishments(con, set_id: str, territory_id: str) -> list[dict]:
            join ref.territory_commune tc on tc.commune_code = e.commune_code
            join ref.commune c on c.commune_code = e.commune_code
            where tc.set_id = ? and tc.territory_id = ?
-           order by c.label, e.name""",
+           order by c.label, e.name, e.uai""",
         (set_id, territory_id),
     )
 
@@ -213,8 +211,8 @@ def context(con, base: dict) -> dict | None:
         minx, miny, maxx, maxy = tgeom.to_crs("EPSG:2154").total_bounds
         wide = maxx > minx and (maxy - miny) / (maxx - minx) < 0.75
         map_width = 6.6 if wide else 5.2  # inches, shown at that size in print
-        fig = charts_formation.establishments_map(communes, tgeom, pts, cpts, size=(map_width, 4.6))
-        map_uri = "data:image/png;base64," + base64.b64encode(figure_to_png(fig, dpi=160)).decode("ascii")
+        map_uri = chart_uri(charts_formation.establishments_map, communes, tgeom, pts, cpts,
+                            size=(map_width, 4.6), dpi=160)
     n_without_xy = sum(1 for e in drawn if e["kind"] and not _ok(e["latitude"]) and e["kind"] != "cfa")
 
     # ---- insertion
@@ -224,8 +222,8 @@ def context(con, base: dict) -> dict | None:
     ref_app12 = _region_rate(con, "taux_emploi_12_mois_apprentis")
     lyc_cohort, lycees = insertion_rows(con, set_id, tid, "inserjeunes_lycees", "ensemble")
     cfa_cohort, cfas = insertion_rows(con, set_id, tid, "inserjeunes_cfa", "apprentis")
-    lycees.sort(key=lambda i: (not published(i), -(i["pupils"] if _ok(i["pupils"]) else -1), i["name"]))
-    cfas.sort(key=lambda i: (not published(i), i["commune_label"], i["name"]))
+    lycees.sort(key=lambda i: (not published(i), -(i["pupils"] if _ok(i["pupils"]) else -1), i["name"], i["uai"]))
+    cfas.sort(key=lambda i: (not published(i), i["commune_label"], i["name"], i["uai"]))
     ref_sco_v = ref_sco["value"] if ref_sco and ref_sco["status"] == "ok" else None
     ref_app_v = ref_app["value"] if ref_app and ref_app["status"] == "ok" else None
     strip = None
@@ -239,8 +237,8 @@ def context(con, base: dict) -> dict | None:
             groups.append({"label": "CFA",
                            "values": [i["rates"].get("taux_emploi_6m", {}).get("value") for i in cfas],
                            "reference": ref_app_v, "reference_label": "région, apprentissage"})
-        strip = png_data_uri(charts_formation.insertion_strip(
-            groups, title="Taux d'emploi à 6 mois des sortants, par établissement"))
+        strip = chart_uri(charts_formation.insertion_strip,
+                          groups, title="Taux d'emploi à 6 mois des sortants, par établissement")
 
     # ---- attractiveness
     affelnet_year = max(by_ind.get("voeux1_par_place", {}) or [None])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .. import charts, charts_population
 from ..formatting import is_missing
-from .common import compare_cells, key_figure, png_data_uri, rows, series_by_area
+from .common import chart_uri, compare_cells, key_figure, rows, series_by_area
 
 SOURCE_IDS = ["insee_pop_historiques", "cog_communes_2026", "insee_dossier_complet_2022",
               "insee_comparateur_2022", "insee_comparateur_2018"]
@@ -231,11 +231,11 @@ def context(con, base: dict) -> dict | None:
         "own_unemployment": own_unemployment,
         "income": _income(con, base),
         "charts": {
-            "population_index": png_data_uri(charts.population_index(index_series)),
-            "age_structure": png_data_uri(charts_population.age_structure(
-                [lab for _, lab in AGE_BANDS], age_series, year="2022")),
-            "unemployment": png_data_uri(charts_population.rates_by_group(
-                [lab for _, lab in UNEMPLOYMENT_GROUPS], unemployment_series,
-                "Taux de chômage par âge en 2022 (recensement)")),
+            "population_index": chart_uri(charts.population_index, index_series),
+            "age_structure": chart_uri(charts_population.age_structure,
+                                       [lab for _, lab in AGE_BANDS], age_series, year="2022"),
+            "unemployment": chart_uri(charts_population.rates_by_group,
+                                      [lab for _, lab in UNEMPLOYMENT_GROUPS], unemployment_series,
+                                      "Taux de chômage par âge en 2022 (recensement)"),
         },
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import geopandas as gpd
 
 from .. import maps
-from .common import key_figure, png_data_uri, rows
+from .common import chart_uri, key_figure, rows
 
 SOURCE_IDS = ["contours_communes_2024", "cog_epci_2026", "cog_communes_2026"]
 
@@ -54,8 +54,8 @@ def context(con, base: dict) -> dict | None:
     )
     maps_ctx = {}
     if not tgeom.empty and not tgeom.geometry.is_empty.all():
-        maps_ctx["locator"] = png_data_uri(maps.locator_map(region, deps, tgeom, size=(3.6, 3.6)))
-        maps_ctx["communes"] = png_data_uri(maps.communes_map(communes, tgeom, size=(5.6, 5.0)))
+        maps_ctx["locator"] = chart_uri(maps.locator_map, region, deps, tgeom, size=(3.6, 3.6))
+        maps_ctx["communes"] = chart_uri(maps.communes_map, communes, tgeom, size=(5.6, 5.0))
     areas = base["areas"]
     key_figures = [
         key_figure(con, areas, "superficie", "km² de superficie", decimals=0),
