@@ -97,10 +97,11 @@ def portrait_context(con, set_id: str, territory_id: str, *, build: dict | None 
     ctx["sections"] = built
     # Cover: up to KEY_FIGURES_PER_SECTION figures from each section, in section order, so that
     # every theme is represented on the first page.
-    key_figures = []
-    for s in built:
-        key_figures.extend(s.get("key_figures", [])[:KEY_FIGURES_PER_SECTION])
-    ctx["key_figures"] = key_figures[:MAX_KEY_FIGURES]
+    # The remaining places (up to MAX_KEY_FIGURES) go to the next figures, still in section order.
+    candidates = [(i, j, kf) for i, s in enumerate(built) for j, kf in enumerate(s.get("key_figures", []))]
+    chosen = [c for c in candidates if c[1] < KEY_FIGURES_PER_SECTION][:MAX_KEY_FIGURES]
+    chosen += [c for c in candidates if c[1] >= KEY_FIGURES_PER_SECTION][:MAX_KEY_FIGURES - len(chosen)]
+    ctx["key_figures"] = [kf for _i, _j, kf in sorted(chosen, key=lambda c: (c[0], c[1]))]
     used = ["cog_communes_2026", "cog_epci_2026", ctx["set"]["source_id"]]
     for s in built:
         used.extend(s.get("source_ids", []))

@@ -22,7 +22,7 @@ from portraits import directory as D
 
 from .. import maps, style
 from ..formatting import long_date, number
-from .common import chart_uri, rows
+from .common import chart_uri, per_inhabitants_compare, rows
 
 SOURCE_IDS = ["dila_annuaire_2016", "pe_agences_2019", "annuaire_education", "ofa_referentiel"]
 
@@ -420,7 +420,7 @@ def context(con, base: dict) -> dict | None:
         key_figures.append({
             "value": number(own_total["value"], 0, own_total["status"]), "label": kf_label,
             "period": period, "status": own_total["status"], "source_id": own_total["source_id"],
-            "compare": [],
+            "compare": per_inhabitants_compare(con, base["areas"], counts[0]["cells"]),
         })
     return {
         "id": "ou-s-adresser",

@@ -85,3 +85,29 @@ def key_figure(con, areas, indicator_id, label, *, decimals=0, unit="", signed=F
         "compare": [{"label": a["label"], "value": fmt(c, decimals, unit, signed)}
                     for a, c in zip(areas[1:], cells[1:])],
     }
+
+
+def evolution_compare(cells: list, areas: list[dict], decimals: int = 1) -> list[dict]:
+    """A cover figure's comparison line from a rate of change of every area:
+    ``évolution 2020-2025 : +3,7 % · Mayenne : +2,1 % · Pays de la Loire : +4,0 %``."""
+    own = cells[0] if cells else None
+    if own is None:
+        return []
+    out = [{"label": f"évolution {own['period']}", "value": fmt(own, decimals, "%", signed=True)}]
+    out += [{"label": a["label"], "value": fmt(c, decimals, "%", signed=True)} for a, c in zip(areas[1:], cells[1:])]
+    return out
+
+
+def per_inhabitants_compare(con, areas: list[dict], cells: list, per: int = 10_000) -> list[dict]:
+    """A count related to the population of every area (``pour 10 000 habitants``), recomputed
+    from the count and the latest legal population of each area (never averaged)."""
+    out = []
+    for i, (a, c) in enumerate(zip(areas, cells)):
+        pop = latest(con, a, "population")
+        if c is None or pop is None or c["status"] != "ok" or pop["status"] != "ok" or not pop["value"]:
+            value = "non disponible"
+        else:
+            value = number(per * c["value"] / pop["value"], 1)
+        out.append({"label": f"pour {number(per)} habitants ({pop['period'] if pop else '–'})" if i == 0
+                    else a["label"], "value": value})
+    return out

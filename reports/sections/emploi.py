@@ -12,7 +12,7 @@ from portraits.themes.emploi import FAP_DIFFICULT_PREFIX, FAP_PREFIX, INDICATORS
 
 from .. import charts_emploi
 from ..formatting import is_missing
-from .common import chart_uri, fmt, rows
+from .common import chart_uri, evolution_compare, fmt, rows
 
 SOURCE_IDS = ["urssaf_effectifs_commune", "urssaf_secteurs_2025", "dares_defm_communes", "pe_defm_epci_2019",
               "bmo_2024", "bmo_bassins", "insee_chomage_ze", "insee_chomage_ze_parties",
@@ -251,17 +251,13 @@ def context(con, base: dict) -> dict | None:
     if jobs_years:
         kf = data.key_figure("emplois_salaries_prives", f"emplois salariés privés fin {jobs_years[-1]}",
                              period=jobs_years[-1])
-        change = data.cells("emplois_salaries_prives_evol_5ans", areas=areas[:1])[0]
-        kf["compare"] = ([{"label": f"évolution {change['period']}", "value": fmt(change, 1, "%", signed=True)}]
-                         if change else [])
+        kf["compare"] = evolution_compare(data.cells("emplois_salaries_prives_evol_5ans"), areas)
         key_figures.append(kf)
     if seek_years:
         kf = data.key_figure("demandeurs_emploi_abc",
                         f"demandeurs d'emploi A, B, C ({quarter_label(seek_years[-1] + '-T4')})",
                         period=seek_years[-1])
-        change = data.cells("demandeurs_emploi_abc_evol_1an", areas=areas[:1])[0]
-        kf["compare"] = ([{"label": f"évolution {change['period']}", "value": fmt(change, 1, "%", signed=True)}]
-                         if change else [])
+        kf["compare"] = evolution_compare(data.cells("demandeurs_emploi_abc_evol_1an"), areas)
         key_figures.append(kf)
     if last_own:
         own_rate = rates[0]["obs"][last_own]

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .. import charts_formation
 from ..formatting import number
-from .common import chart_uri, rows
+from .common import chart_uri, compare_cells, per_inhabitants_compare, rows
 
 SOURCE_IDS = ["annuaire_education", "ofa_referentiel", "ofa_prepa_apprentissage", "inserjeunes_lycees",
               "inserjeunes_cfa", "inserjeunes_region", "orion_affelnet", "parcoursup_extrait"]
@@ -262,7 +262,8 @@ def context(con, base: dict) -> dict | None:
           "label": "lycées" + (f", dont {number(pro['value'])} professionnels"
                                if lyc and lyc["status"] == "ok" and pro and pro["status"] == "ok" else ""),
           "period": lyc["period"] if lyc else None, "status": lyc["status"] if lyc else "missing",
-          "source_id": "annuaire_education", "compare": []}
+          "source_id": "annuaire_education",
+          "compare": per_inhabitants_compare(con, areas, compare_cells(con, areas, "lycees"))}
     return {
         "id": "formation",
         "title": "Se former sur le territoire",

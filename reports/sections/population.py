@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .. import charts, charts_population
 from ..formatting import is_missing
-from .common import chart_uri, compare_cells, key_figure, rows, series_by_area
+from .common import chart_uri, compare_cells, evolution_compare, key_figure, rows, series_by_area
 
 SOURCE_IDS = ["insee_pop_historiques", "cog_communes_2026", "insee_dossier_complet_2022",
               "insee_comparateur_2022", "insee_comparateur_2018"]
@@ -209,7 +209,11 @@ def context(con, base: dict) -> dict | None:
         key_figure(con, areas, "taux_chomage_rp_1564", "de chômeurs parmi les actifs de 15 à 64 ans "
                    "(recensement 2022)", decimals=1, unit="%", period="2022"),
     ]
-    key_figures[0]["compare"] = []  # sizes of the département and region say little here
+    # sizes of the département and region say little: compare the growth rate instead
+    key_figures[0]["compare"] = evolution_compare(
+        compare_cells(con, areas, "population_variation_annuelle_longue"), areas, decimals=2)
+    if key_figures[0]["compare"]:
+        key_figures[0]["compare"][0]["label"] = f"par an {key_figures[0]['compare'][0]['label'].removeprefix('évolution ')}"
     return {
         "id": "population",
         "title": "Population",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import geopandas as gpd
 
 from .. import maps
-from .common import chart_uri, key_figure, rows
+from .common import chart_uri, key_figure, latest, rows
 
 SOURCE_IDS = ["contours_communes_2024", "cog_epci_2026", "cog_communes_2026"]
 
@@ -57,11 +57,9 @@ def context(con, base: dict) -> dict | None:
         maps_ctx["locator"] = chart_uri(maps.locator_map, region, deps, tgeom, size=(3.6, 3.6))
         maps_ctx["communes"] = chart_uri(maps.communes_map, communes, tgeom, size=(5.6, 5.0))
     areas = base["areas"]
-    key_figures = [
-        key_figure(con, areas, "superficie", "km² de superficie", decimals=0),
-        key_figure(con, areas, "densite_population", "habitants par km²", decimals=0),
-    ]
-    key_figures[0]["compare"] = []
+    # the area is in the cover's lead line; its density compares with the département and region
+    key_figures = [key_figure(con, areas, "densite_population", "habitants par km²", decimals=0)]
+    area = latest(con, areas[0], "superficie")
     biggest = [c["label"] for c in base["communes"][:5] if c.get("label")]
     neighbours = _neighbours(con, set_id, tid)
     return {
@@ -71,6 +69,7 @@ def context(con, base: dict) -> dict | None:
         "source_ids": SOURCE_IDS,
         "key_figures": key_figures,
         "maps": maps_ctx,
+        "area_km2": area["value"] if area and area["status"] == "ok" else None,
         "biggest": biggest,
         "neighbours": neighbours,
     }
