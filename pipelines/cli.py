@@ -86,11 +86,12 @@ def cmd_build(args) -> int:
     os.environ["PORTRAITS_TERRITORY_FILES"] = os.pathsep.join(specs)
     from dagster import DagsterInstance, execute_job, reconstructable
 
-    from .jobs import build_all_job
+    from .jobs import build_all_job, refresh_territories_job
     from .report import failure_reasons
 
     instance = DagsterInstance.get()
-    result = execute_job(reconstructable(build_all_job), instance=instance, raise_on_error=False)
+    job = refresh_territories_job if args.skip_ingest else build_all_job
+    result = execute_job(reconstructable(job), instance=instance, raise_on_error=False)
     if result.success:
         out = os.environ.get("PORTRAITS_OUTPUT_DIR", "output")
         print(f"portraits: build {result.run_id} succeeded; published under {out}/ "
@@ -161,6 +162,9 @@ def main(argv=None) -> int:
                    help="a territory definition CSV to build as an extra set (repeatable)")
     b.add_argument("--set", help="set id for the definition file (default: its file name)")
     b.add_argument("--cog", help="COG vintage of the codes in the definition file (default 2026)")
+    b.add_argument("--skip-ingest", action="store_true",
+                   help="keep the official files already loaded: run the job refresh_territories "
+                        "(territories, directory, indicators, portraits) instead of build_all")
     b.set_defaults(func=cmd_build)
 
     t = sub.add_parser("territories", help="territory definition files")

@@ -10,7 +10,7 @@ from .assets.portraits import catalogue_page, portrait_files, published_database
 from .assets.warehouse import indicator_observations, ref_geography, territory_sets
 from .checks import ALL_CHECKS
 from .resources import PortraitsSettings
-from .schedules import FAMILY_JOBS, SCHEDULES, SENSORS
+from .schedules import FAMILY_JOBS, REFRESH_TERRITORIES, SCHEDULES, SENSORS
 
 ALL_ASSETS = [*SOURCE_ASSETS, ref_geography, territory_sets, reception_points, indicator_observations,
               published_database, portrait_files, catalogue_page, published_outputs]
@@ -28,7 +28,7 @@ build_all = define_asset_job(
 defs = Definitions(
     assets=ALL_ASSETS,
     asset_checks=ALL_CHECKS,
-    jobs=[build_all, *FAMILY_JOBS.values()],
+    jobs=[build_all, *FAMILY_JOBS.values(), REFRESH_TERRITORIES],
     schedules=SCHEDULES,
     sensors=SENSORS,
     resources={"settings": PortraitsSettings()},

@@ -5,3 +5,7 @@ from .definitions import build_all, defs
 
 def build_all_job():
     return defs.resolve_job_def(build_all.name)
+
+
+def refresh_territories_job():
+    return defs.resolve_job_def("refresh_territories")

@@ -49,6 +49,14 @@ FAMILY_JOBS = {
     for name, (ids, _cron) in FAMILIES.items()
 }
 
+# A changed territory definition or corrections file needs no new ingest: territories, directory,
+# indicators and portraits only (the unchanged portraits are reused, see portrait_files).
+REFRESH_TERRITORIES = define_asset_job(
+    "refresh_territories", selection=AssetSelection.assets("territory_sets").downstream(),
+    executor_def=in_process_executor,
+    description="Rebuild territories, directory, indicators and portraits from the raw tables already "
+                "loaded (after a changed territory definition or corrections file), then publish.")
+
 SCHEDULES = [
     ScheduleDefinition(name=f"{name}_schedule", job=FAMILY_JOBS[name], cron_schedule=cron,
                        execution_timezone="Europe/Paris", default_status=DefaultScheduleStatus.STOPPED)
@@ -125,10 +133,10 @@ def local_files() -> list[Path]:
     return files
 
 
-@sensor(name="local_definitions_sensor", minimum_interval_seconds=60, job_name="build_all",
+@sensor(name="local_definitions_sensor", minimum_interval_seconds=60, job=REFRESH_TERRITORIES,
         default_status=DefaultSensorStatus.STOPPED,
         description="Notices a changed territory definition file (var/territories) or directory corrections "
-                    "file (portraits/corrections/annuaire.csv) and rebuilds.")
+                    "file (portraits/corrections/annuaire.csv) and runs refresh_territories.")
 def local_definitions_sensor(context: SensorEvaluationContext):
     fp = freshness.files_fingerprint(local_files())
     if context.cursor is None:

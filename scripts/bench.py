@@ -8,7 +8,8 @@ process and its children. Prints a table; figures are for the notes, not a test.
 
 Scenarios: a clean full build (the 20 clpe portraits and the 3 territories of
 examples/territoires_exemple.csv), a rebuild with nothing changed, and a rebuild after one
-territory of the custom set gained a commune (only that portrait is rendered again).
+territory of the custom set gained a commune (only that portrait is rendered again), first with
+build_all, then with refresh_territories (the job the local-definitions sensor runs: no ingest).
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from collections import defaultdict
 from pathlib import Path
 
 STAGES = {
-    "ingest": lambda k: k.startswith("raw_") and "not_empty" not in k,
-    "aggregate": lambda k: k in ("ref_geography", "territory_sets", "indicator_observations"),
-    "checks": lambda k: "_not_empty" in k or k.startswith(("indicator_observations_", "territory_sets_")),
+    # a source's blocking check runs in its ingest step
+    "ingest + source checks": lambda k: k.startswith("raw_"),
+    "aggregate": lambda k: k in ("ref_geography", "territory_sets", "indicator_observations", "reception_points"),
+    "other checks": lambda k: k.startswith(("indicator_observations_", "territory_sets_", "reception_points_")),
     "publish (stage db)": lambda k: k == "published_database",
     "render HTML+PDF": lambda k: k == "portrait_files",
     "catalogue": lambda k: k == "catalogue_page",
@@ -40,7 +42,7 @@ def peak_rss_mib() -> tuple[float, float]:
     return own, children
 
 
-def one_run(root: Path) -> dict:
+def one_run(root: Path, job: str = "build_all") -> dict:
     os.environ.update({
         "PORTRAITS_WORK_DB": str(root / "var/work.duckdb"),
         "PORTRAITS_OUTPUT_DIR": str(root / "output"),
@@ -49,11 +51,11 @@ def one_run(root: Path) -> dict:
     })
     from dagster import DagsterInstance
 
-    from pipelines.jobs import build_all_job
+    from pipelines.definitions import defs
 
     t0 = time.perf_counter()
     with DagsterInstance.ephemeral() as instance:
-        result = build_all_job().execute_in_process(instance=instance, raise_on_error=False)
+        result = defs.resolve_job_def(job).execute_in_process(instance=instance, raise_on_error=False)
         wall = time.perf_counter() - t0
         if not result.success:
             raise SystemExit("benchmark build failed")
@@ -74,7 +76,7 @@ def one_run(root: Path) -> dict:
     stages = {name: sum(d for k, d in durations.items() if pred(k)) for name, pred in STAGES.items()}
     pf = mats.get("portrait_files", {})
     return {"wall": wall, "stages": stages, "portraits": pf.get("portraits"), "pages": pf.get("pdf_pages"),
-            "rendered": pf.get("rendered"),
+            "rendered": pf.get("rendered"), "rendered_ids": pf.get("rendered_territories"),
             "html_cpu": pf.get("html_seconds_sum"), "pdf_cpu": pf.get("pdf_seconds_sum")}
 
 
@@ -96,19 +98,22 @@ def main() -> int:
     root.mkdir(parents=True, exist_ok=True)
     definition.write_bytes(example.read_bytes())
     os.environ["PORTRAITS_TERRITORY_FILES"] = str(definition)
-    scenarios = [("full build (clean)", None)]
+    scenarios = [("full build (clean), build_all", None, "build_all")]
     if not args.full_only:
         scenarios += [
-            ("rebuild, nothing changed", None),
-            ("rebuild, one territory's definition changed", "change"),
+            ("rebuild, nothing changed, build_all", None, "build_all"),
+            ("one territory's definition changed, build_all", "change", "build_all"),
+            ("one territory's definition changed, refresh_territories (the sensor's job)", "change",
+             "refresh_territories"),
         ]
     results = []
+    added = iter(["44131", "44132"])
     try:
-        for name, action in scenarios:
-            if action == "change":  # add one commune (Pornic) to the 'chateaubriant' territory
+        for name, action, job in scenarios:
+            if action == "change":  # the 'chateaubriant' territory gains a commune (Pornic, then Pornichet)
                 with open(definition, "a", encoding="utf-8") as f:
-                    f.write("chateaubriant;Châteaubriant (ville seule);;44131\n")
-            results.append((name, one_run(root)))
+                    f.write(f"chateaubriant;Châteaubriant (ville seule);;{next(added)}\n")
+            results.append((name, one_run(root, job)))
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
@@ -117,7 +122,8 @@ def main() -> int:
     full = results[0][1]["wall"]
     for name, r in results:
         print(f"{name}: wall {r['wall']:.1f} s ({r['wall'] / full:.2f} x the full build); "
-              f"{r['portraits']} portraits, {r['rendered']} rendered, {r['pages']} PDF pages")
+              f"{r['portraits']} portraits, {r['rendered']} rendered {r['rendered_ids'] or ''}, "
+              f"{r['pages']} PDF pages")
         for stage, secs in r["stages"].items():
             print(f"  {stage:20s} {secs:7.2f} s  ({100 * secs / r['wall']:4.1f} %)")
         print(f"  (CPU inside rendering: HTML+charts {r['html_cpu']} s, PDF {r['pdf_cpu']} s, over the workers)")

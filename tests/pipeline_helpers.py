@@ -7,6 +7,7 @@ from pathlib import Path
 
 from dagster import DagsterInstance
 
+from pipelines.definitions import defs
 from pipelines.jobs import build_all_job
 
 
@@ -22,14 +23,16 @@ def project_env(root: Path, mirror: Path) -> dict:
     }
 
 
-def run_build(root: Path, mirror: Path, extra_env: dict | None = None):
-    """Execute build_all with the project's paths under ``root``; returns the Dagster result."""
+def run_build(root: Path, mirror: Path, extra_env: dict | None = None, job: str = "build_all"):
+    """Execute ``job`` (build_all by default) with the project's paths under ``root``; returns the
+    Dagster result."""
     env = project_env(root, mirror) | (extra_env or {})
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
         with DagsterInstance.ephemeral() as instance:
-            return build_all_job().execute_in_process(instance=instance, raise_on_error=False)
+            job_def = build_all_job() if job == "build_all" else defs.resolve_job_def(job)
+            return job_def.execute_in_process(instance=instance, raise_on_error=False)
     finally:
         for k, v in old.items():
             if v is None:

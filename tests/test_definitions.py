@@ -38,7 +38,15 @@ def test_asset_graph_snapshot():
     for k in graph.get_all_asset_keys():
         assert graph.get(k).description, f"asset {k.to_user_string()} has no description"
     assert {j.name for j in defs.jobs} >= {"build_all", "refresh_emploi_trimestriel", "refresh_bmo",
-                                            "refresh_recensement", "refresh_education", "refresh_annuaire"}
+                                            "refresh_recensement", "refresh_education", "refresh_annuaire",
+                                            "refresh_territories"}
+    refresh = defs.resolve_job_def("refresh_territories")
+    keys = {k.to_user_string() for k in refresh.asset_layer.executable_asset_keys}
+    assert keys == {"territory_sets", "reception_points", "indicator_observations", "published_database",
+                    "portrait_files", "catalogue_page", "published_outputs"}
+    # the local-definitions sensor runs it (no new ingest for a changed definition)
+    sensor = next(s for s in defs.sensors if s.name == "local_definitions_sensor")
+    assert [t.job_name for t in sensor.targets] == ["refresh_territories"]
     assert {s.name: s.cron_schedule for s in defs.schedules} == {
         "emploi_trimestriel_schedule": "0 6 20 1,4,7,10 *", "bmo_schedule": "0 6 25 4 *",
         "recensement_schedule": "0 6 1 7 *", "education_schedule": "0 5 1 * *",

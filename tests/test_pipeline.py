@@ -175,26 +175,56 @@ def test_catalogue_lists_every_portrait(built):
     assert "Rechercher un territoire" in html
 
 
+POP_FILE = "insee_rp/populations_historiques_pmun_2010_2022_geo2026_r52.csv"
+
+
+def mirror_with_own_copy(mirror: Path, target: Path, relative: str) -> list[str]:
+    """A mirror at ``target`` made of links to ``mirror``'s files, except ``relative``, whose
+    lines are returned for the test to write a new version of it."""
+    for f in mirror.rglob("*"):
+        if f.is_file():
+            dest = target / f.relative_to(mirror)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.symlink_to(f)
+    own = target / relative
+    lines = own.read_text().splitlines()
+    own.unlink()
+    return lines
+
+
 def test_bad_input_leaves_the_publication_untouched(built, mirror, tmp_path):
     """A malformed official file stops the build naming file and line; output/ stays as it was."""
     out = built / "output"
     before = {p: p.read_bytes() for p in [out / "portraits.duckdb", out / "index.html",
                                           out / "portraits/clpe/CLPE44001/portrait.html"]}
     broken = tmp_path / "mirror"
-    for f in mirror.rglob("*"):
-        if f.is_file():
-            target = broken / f.relative_to(mirror)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.symlink_to(f)
-    pop = broken / "insee_rp/populations_historiques_pmun_2010_2022_geo2026_r52.csv"
-    lines = pop.read_text().splitlines()
-    pop.unlink()
+    lines = mirror_with_own_copy(mirror, broken, POP_FILE)
     lines[41] = lines[41].replace(";", ";x", 1)
-    pop.write_text("\n".join(lines) + "\n")
+    (broken / POP_FILE).write_text("\n".join(lines) + "\n")
     result = run_build(built, broken)
     assert not result.success
     messages = " ".join(failure_reasons(result.all_events))
     assert "populations_historiques" in messages and "line 42" in messages
+    for p, content in before.items():
+        assert p.read_bytes() == content, p
+
+
+def test_halved_source_fails_its_check_and_blocks_publication(built, mirror, tmp_path):
+    """A new version of an official file with half its rows parses, but its blocking check fails
+    (row count outside 0.5x-2x of the published build): nothing downstream runs, the reason names
+    the table, and output/ stays as it was."""
+    out = built / "output"
+    before = {p: p.read_bytes() for p in [out / "portraits.duckdb", out / "index.html"]}
+    halved = tmp_path / "mirror"
+    lines = mirror_with_own_copy(mirror, halved, POP_FILE)
+    (halved / POP_FILE).write_text("\n".join(lines[: 1 + (len(lines) - 1) // 3]) + "\n")
+    result = run_build(built, halved)
+    assert not result.success
+    reasons = failure_reasons(result.all_events)
+    assert any("not_empty_and_codes_well_formed" in r and "population_historique" in r and "rows" in r
+               for r in reasons), reasons
+    ran = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
+    assert "published_outputs" not in ran and "indicator_observations" not in ran
     for p, content in before.items():
         assert p.read_bytes() == content, p
 
@@ -242,3 +272,31 @@ def test_unchanged_portraits_are_reused(built, mirror):
     rendered, reused = pf.metadata["rendered"].value, pf.metadata["reused_unchanged"].value
     assert (rendered, reused) == (0, 23), pf.metadata["rendered_territories"].value
     assert sorted(p.name for p in charts.glob("*/*.png")) == cached_before
+
+
+def test_changed_definition_rebuilds_only_its_territory(built, mirror, tmp_path):
+    """refresh_territories (what local_definitions_sensor runs): no ingest, one territory gains a
+    commune, only its portrait is rendered again and its figures follow; the others are reused."""
+    project = tmp_path / "project"
+    for name in ("var", "output"):
+        shutil.copytree(built / name, project / name, symlinks=True)
+    example = Path(__file__).resolve().parent.parent / "examples" / "territoires_exemple.csv"
+    definition = tmp_path / "territoires_exemple.csv"
+    text = example.read_text(encoding="utf-8")
+    definition.write_text(text.rstrip("\n") + "\nchateaubriant;Châteaubriant (ville seule);;44131\n", encoding="utf-8")
+    result = run_build(project, mirror, {"PORTRAITS_TERRITORY_FILES": str(definition)}, job="refresh_territories")
+    assert result.success, failure_reasons(result.all_events)
+    steps = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
+    assert not any(s.startswith("raw_") for s in steps) and "published_outputs" in steps
+    mats = {e.event_specific_data.materialization.asset_key.to_user_string():
+            e.event_specific_data.materialization for e in result.all_events
+            if e.event_type_value == "ASSET_MATERIALIZATION"}
+    pf = mats["portrait_files"].metadata
+    assert pf["rendered_territories"].value == ["territoires_exemple/chateaubriant"]
+    assert pf["reused_unchanged"].value == 22
+    pop = official_populations(mirror).set_index("CODGEO")["PMUN2022"]
+    with duckdb.connect(str(project / "output" / "portraits.duckdb"), read_only=True) as con:
+        got = con.execute("select value from indicators.observation where set_id = 'territoires_exemple' "
+                          "and territory_id = 'chateaubriant' and indicator_id = 'population' "
+                          "and period = '2022'").fetchone()[0]
+    assert got == pop["44036"] + pop["44131"]

@@ -1,12 +1,14 @@
 """One asset per official dataset (group ``sources``): fetch, parse, validate, load into ``raw``."""
 
 
-from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
+from dagster import (AssetCheckSpec, AssetExecutionContext, AssetsDefinition, MaterializeResult,
+                     MetadataValue, asset)
 
 from portraits import stages, warehouse
 from sources import catalog
 from sources.registry import SOURCES, SourceSpec
 
+from ..check_results import SOURCE_CHECK, SOURCE_CHECK_DESCRIPTION, source_check
 from ..resources import PortraitsSettings
 
 
@@ -26,13 +28,17 @@ def _make(spec: SourceSpec) -> AssetsDefinition:
         metadata={"dataset_id": ds.id, "url": MetadataValue.url(ds.url), "vintage": ds.vintage,
                   "layout": ds.layout},
         kinds={"duckdb", "python"},
+        check_specs=[AssetCheckSpec(SOURCE_CHECK, asset=asset_name(spec), blocking=True,
+                                    description=SOURCE_CHECK_DESCRIPTION)],
     )
     def _ingest(context: AssetExecutionContext, settings: PortraitsSettings) -> MaterializeResult:
         with warehouse.connect(settings.work_db_path()) as con:
             retrieval, rows = stages.ingest(con, spec.dataset_id, **settings.fetch_kwargs())
             preview = con.execute(f'select * from raw."{spec.table}" limit 5').df()
+            check = source_check(con, settings, spec.table, ds.id)
         context.log.info(f"{ds.id}: {rows} rows from {retrieval.origin} {retrieval.path}")
         return MaterializeResult(
+            check_results=[check],
             metadata={
                 "rows": rows,
                 "origin": retrieval.origin,
