@@ -44,7 +44,7 @@ def indicators_csv(con, set_id: str, territory_id: str) -> bytes:
             [a["set_id"], a["territory_id"]],
         ).fetchall()
         for ind, label, period, value, unit, status, num, den, src, vintage, note, decimals in rows:
-            w.writerow([a["label"], a["territory_id"], ind, label, period,
+            w.writerow([a.get("full_label", a["label"]), a["territory_id"], ind, label, period,
                         csv_number(value, decimals if decimals else None), unit, status,
                         csv_number(num), csv_number(den), src, vintage or "", note or ""])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")

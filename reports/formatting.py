@@ -70,3 +70,19 @@ def long_date(value) -> str:
     if not isinstance(value, date):
         return str(value)
     return format_date(value, format="long", locale=LOCALE)
+
+
+SHORT_LABEL = 50
+
+
+def short_label(label: str, limit: int = SHORT_LABEL) -> str:
+    """A territory's name as it fits a table header or a chart legend: cut at a word boundary
+    (or inside a very long word) with an ellipsis when longer than ``limit`` characters. The full
+    name stays in the title, the lead line and the running header."""
+    label = " ".join(str(label).split())
+    if len(label) <= limit:
+        return label
+    cut = label[: limit - 1]
+    if " " in cut[limit // 2:]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:-·") + "…"

@@ -8,7 +8,7 @@ communes in the region) and the region, read from the ``departement`` and ``regi
 
 from __future__ import annotations
 
-from .formatting import long_date
+from .formatting import long_date, short_label
 from .sections import sections
 from .sections.common import rows
 
@@ -21,7 +21,9 @@ def comparison_areas(con, set_id: str, territory_id: str) -> list[dict]:
     t = rows(con, "select * from ref.territory where set_id = ? and territory_id = ?", (set_id, territory_id))
     if not t:
         raise KeyError(f"no territory {territory_id!r} in set {set_id!r}")
-    areas = [{"set_id": set_id, "territory_id": territory_id, "label": t[0]["label"], "role": "territoire"}]
+    # labels of the comparison areas head table columns and chart legends: shortened if very long
+    areas = [{"set_id": set_id, "territory_id": territory_id, "label": short_label(t[0]["label"]),
+              "full_label": t[0]["label"], "role": "territoire"}]
     deps = [d for d in (t[0]["departements"] or "").split("|") if d]
     if set_id != "departement":
         for dep in deps:

@@ -356,7 +356,8 @@ def test_section_context_and_html(pub):
     assert all(s["charts"][k].startswith("data:image/png;base64,") for k in ("trends", "unemployment"))
     assert s["rate_table"][-1]["period"] == "2024-T4"
     html = render.env().get_template("sections/emploi.html.j2").render(
-        s=s, territory=ctx["territory"], areas=ctx["areas"], source_by_id=ctx["source_by_id"])
+        s=s, territory=ctx["territory"], areas=ctx["areas"], source_by_id=ctx["source_by_id"],
+        doc={"print": False, "appendix": []})
     assert html.count("<img ") == 2 and html.count('alt="') == 2
     assert "arrondis à 5" in html and "estimation" in html
     assert "\u202f" in html  # French thousands separator

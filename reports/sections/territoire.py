@@ -6,6 +6,7 @@ from __future__ import annotations
 import geopandas as gpd
 
 from .. import maps
+from ..formatting import short_label
 from .common import chart_uri, key_figure, latest, rows
 
 SOURCE_IDS = ["contours_communes_2024", "cog_epci_2026", "cog_communes_2026"]
@@ -106,6 +107,6 @@ def _neighbours(con, set_id: str, tid: str) -> dict | None:
         for ind, _lab, dec, unit in NEIGHBOUR_COLUMNS:
             o = latest(con, area, ind)
             cells.append(fmt(o, dec, unit, signed=ind.endswith("evol_5ans")))
-        rows.append({"territory_id": t, "label": label, "self": i == 0,
+        rows.append({"territory_id": t, "label": short_label(label), "self": i == 0,
                      "href": f"../{t}/portrait.html", "cells": cells})
     return {"headers": [c[1] for c in NEIGHBOUR_COLUMNS], "rows": rows}
