@@ -30,7 +30,14 @@ def number(value, decimals: int = 0, status: str | None = None) -> str:
     if status in ("secret", "missing") or is_missing(value):
         return STATUS_LABELS.get(status or "missing", "non disponible")
     fmt = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return format_decimal(value, format=fmt, locale=LOCALE)
+    return format_decimal(_stable(value), format=fmt, locale=LOCALE)
+
+
+def _stable(value):
+    """A float sum's last bits vary between builds (parallel summation order); at a rounding
+    boundary (x,x5) they would flip the displayed digit. Rounded to 9 decimals first, the same
+    data always shows the same figure."""
+    return round(value, 9) if isinstance(value, float) else value
 
 
 def signed(value, decimals: int = 1, status: str | None = None) -> str:
@@ -57,7 +64,7 @@ def csv_number(value, decimals: int | None = None) -> str:
         v = round(float(value), 6)
         text = repr(v) if not v.is_integer() else str(int(v))
     else:
-        text = f"{float(value):.{decimals}f}"
+        text = f"{round(float(value), 9):.{decimals}f}"
     return text.replace(".", ",")
 
 

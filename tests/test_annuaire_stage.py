@@ -332,7 +332,7 @@ def test_section_context_and_html(pub):
     counts = {c["indicator_id"]: c["cells"] for c in ctx["counts"]}
     assert counts["points_accueil"][0]["value"] == ctx["n_points"]
     html = render.env().get_template(ctx["template"]).render(
-        s=ctx, territory=base["territory"], areas=base["areas"], source_by_id={})
+        s=ctx, territory=base["territory"], areas=base["areas"], source_by_id={}, doc={"print": False, "appendix": []})
     assert "Où s&#39;adresser ?" in html and "source 2016, non confirmée depuis" in html
     assert "absent de l&#39;annuaire de l&#39;Éducation nationale 2025" in html  # the CIO de Nantes of 2016
     assert 'alt="Carte des' in html and "annuaire/clpe/CLPE44001.csv" in html

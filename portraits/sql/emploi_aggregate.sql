@@ -52,7 +52,7 @@ covered_group as (  -- members without value of their own, probably counted with
            string_agg(coalesce(c.label, e.commune_code) || ' (' || e.commune_code || ')', ', '
                       order by e.commune_code)
            || ' : sans valeur propre dans la source, vraisemblablement comptée(s) avec '
-           || any_value(coalesce(p.label, e.counted_in)) || ' (' || e.counted_in || ')' as text
+           || min(coalesce(p.label, e.counted_in)) || ' (' || e.counted_in || ')' as text
     from emploi_cells e
     left join ref.commune c on c.commune_code = e.commune_code
     left join ref.commune p on p.commune_code = e.counted_in
@@ -65,7 +65,7 @@ covered as (
 ),
 includes_group as (  -- territories holding a commune whose value probably includes communes outside them
     select m.set_id, m.territory_id, v.indicator_id, v.period, v.source_id,
-           'valeur publiée pour ' || any_value(coalesce(p.label, v.counted_in)) || ' (' || v.counted_in
+           'valeur publiée pour ' || min(coalesce(p.label, v.counted_in)) || ' (' || v.counted_in
            || ') : inclut vraisemblablement ' || string_agg(coalesce(c.label, v.commune_code), ', '
                                                           order by v.commune_code)
            || ', hors du territoire' as text

@@ -31,8 +31,8 @@ from members m join pop p using (commune_code);
 
 create or replace temp table emploi_bmo_share as
 select tc.set_id, tc.territory_id, w.basin_code,
-       case when count(*) = any_value(w.basin_communes) then 1.0 else sum(w.weight) end as share,  -- exact 1 for whole basins
-       count(*) as n_in, any_value(w.basin_communes) as n_basin
+       case when count(*) = min(w.basin_communes) then 1.0 else sum(w.weight) end as share,  -- exact 1 for whole basins
+       count(*) as n_in, min(w.basin_communes) as n_basin
 from ref.territory_commune tc join emploi_bmo_weight w using (commune_code)
 group by all;
 
@@ -76,7 +76,7 @@ select basin_code,
        sum(projects) filter (where projects_status = 'ok') as projects_d,
        sum(seasonal) filter (where projects_status = 'ok' and seasonal_status = 'ok') as seasonal,
        sum(projects) filter (where projects_status = 'ok') as projects_s,
-       any_value(source_id) as source_id, any_value(year) as year
+       min(source_id) as source_id, min(year) as year
 from raw.bmo_2024
 group by basin_code;
 
@@ -86,14 +86,14 @@ select s.set_id, s.territory_id,
        sum(s.share * b.difficult) as difficult, sum(s.share * b.projects_d) as projects_d,
        sum(s.share * b.seasonal) as seasonal, sum(s.share * b.projects_s) as projects_s,
        sum(b.n_secret) filter (where s.share > 0) as n_secret,
-       any_value(b.source_id) as source_id, any_value(b.year) as year
+       min(b.source_id) as source_id, min(b.year) as year
 from emploi_bmo_share s join emploi_bmo_basin b using (basin_code)
 group by all;
 
 insert into indicators.observation
 with t as (
     select t.*, x.projects, x.difficult, x.projects_d, x.seasonal, x.projects_s, x.n_secret,
-           coalesce(x.source_id, (select any_value(source_id) from raw.bmo_2024)) as source_id,
+           coalesce(x.source_id, (select min(source_id) from raw.bmo_2024)) as source_id,
            coalesce(x.year, (select max(year) from raw.bmo_2024)) as year,
            case when t.n_basins = 0 then 'missing' when t.whole then 'ok' else 'estimate' end as status
     from emploi_bmo_territory t
@@ -136,7 +136,7 @@ select s.set_id, s.territory_id, c.fap_code,
        sum(s.share * c.difficult) filter (where c.projects_status = 'ok' and c.difficult_status = 'ok') as difficult,
        count(*) filter (where c.projects_status = 'ok' and c.difficult_status <> 'ok') as n_secret_d,
        count(*) filter (where c.projects_status = 'ok') as n_cells,
-       any_value(c.source_id) as source_id, any_value(c.year) as year
+       min(c.source_id) as source_id, min(c.year) as year
 from emploi_bmo_share s
 join raw.bmo_2024 c using (basin_code)
 where s.set_id <> 'commune' and s.share > 0
@@ -171,7 +171,7 @@ from emploi_bmo_fap f join emploi_bmo_territory t using (set_id, territory_id);
 
 -- Catalogue entries of the occupation indicators (labels of the BMO file).
 insert into indicators.catalog
-with fap as (select fap_code, min(fap_label) as fap_label, any_value(source_id) as source_id
+with fap as (select fap_code, min(fap_label) as fap_label, min(source_id) as source_id
              from raw.bmo_2024 group by 1)
 select 'projets_recrutement_metier_' || lower(fap_code), 'Projets de recrutement : ' || fap_label,
        'projets', source_id,

@@ -53,7 +53,7 @@ select m.set_id, m.territory_id, z.territory_id as zone_id,
        sum(a.value) as active,
        sum(a.value) / sum(sum(a.value)) over (partition by m.set_id, m.territory_id) as share,
        count(*) over (partition by m.set_id, m.territory_id) as n_zones_t,
-       count(*) as n_in, any_value(s.n) as n_zone,
+       count(*) as n_in, min(s.n) as n_zone,
        count(*) filter (where a.status is distinct from 'ok') as n_no_active
 from ref.territory_commune m
 join ref.territory_commune z on z.set_id = 'zone_emploi' and z.commune_code = m.commune_code
@@ -86,7 +86,7 @@ select w.set_id, w.territory_id, 'taux_chomage_localise', r.quarter,
        case when t.n_no_active = 0 then sum(r.rate * w.active) / 100 end,
        case when t.n_no_active = 0 then sum(w.active) end,
        case when t.n_no_active > 0 or not t.active > 0 then 'missing' when t.exact then 'ok' else 'estimate' end,
-       any_value(r.source_id),
+       min(r.source_id),
        nullif(concat_ws(' ; ',
            case when t.exact then 'taux de la zone d''emploi ' || t.zones
                 when t.n_zones = 1 then 'Estimation : taux de la zone d''emploi ' || t.zones
@@ -101,4 +101,4 @@ from emploi_ze_weight w
 join emploi_ze_territory t using (set_id, territory_id)
 join emploi_ze_rate r on r.zone_id = w.zone_id
 group by w.set_id, w.territory_id, r.quarter, t.n_no_active, t.active, t.exact, t.zones, t.n_outside, t.n_zones
-having count(*) = any_value(t.n_zones);
+having count(*) = min(t.n_zones);

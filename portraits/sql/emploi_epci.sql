@@ -110,7 +110,7 @@ with src as (
     select epci_siren, year, category, value, status, source_id from raw.defm_epci_2019 where scope = 'ABC'
 ),
 cells as (
-    select epci_siren, year, category, min(value) as value, any_value(source_id) as source_id,
+    select epci_siren, year, category, min(value) as value, min(source_id) as source_id,
            case when bool_or(status = 'secret') then 'secret'
                 when bool_or(status <> 'ok') then 'missing' else 'ok' end as status
     from src group by all

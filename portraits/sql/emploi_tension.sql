@@ -19,7 +19,7 @@ tension as (
     where geo_level = 'reg' and fap_level = 'fap225'
 )
 select 'region', l.territory_id, 'metiers_en_tension', '2024', count(*), count(*), null, 'ok',
-       any_value(l.source_id),
+       min(l.source_id),
        string_agg(l.label || ' [' || l.fap_code
                   || case when t.tension_category is not null
                           then ', tension 2019 : ' || cast(t.tension_category as integer) || '/5' else '' end

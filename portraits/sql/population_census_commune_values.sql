@@ -47,19 +47,19 @@ left join group_total t
 insert into staging.commune_value
 with w as (
     select commune_code,
-           any_value(value) filter (where variable = 'P22_POP') as p22,
-           any_value(status) filter (where variable = 'P22_POP') as s_p22,
-           any_value(value) filter (where variable = 'P16_POP') as p16,
-           any_value(status) filter (where variable = 'P16_POP') as s_p16,
-           any_value(value) filter (where variable = 'NAIS1621') as nais,
-           any_value(status) filter (where variable = 'NAIS1621') as s_nais,
-           any_value(value) filter (where variable = 'DECE1621') as dece,
-           any_value(status) filter (where variable = 'DECE1621') as s_dece,
-           any_value(value) filter (where variable = 'P22_ACT1564') as act,
-           any_value(status) filter (where variable = 'P22_ACT1564') as s_act,
-           any_value(value) filter (where variable = 'P22_CHOM1564') as chom,
-           any_value(status) filter (where variable = 'P22_CHOM1564') as s_chom,
-           any_value(source_id) as source_id
+           min(value) filter (where variable = 'P22_POP') as p22,
+           min(status) filter (where variable = 'P22_POP') as s_p22,
+           min(value) filter (where variable = 'P16_POP') as p16,
+           min(status) filter (where variable = 'P16_POP') as s_p16,
+           min(value) filter (where variable = 'NAIS1621') as nais,
+           min(status) filter (where variable = 'NAIS1621') as s_nais,
+           min(value) filter (where variable = 'DECE1621') as dece,
+           min(status) filter (where variable = 'DECE1621') as s_dece,
+           min(value) filter (where variable = 'P22_ACT1564') as act,
+           min(status) filter (where variable = 'P22_ACT1564') as s_act,
+           min(value) filter (where variable = 'P22_CHOM1564') as chom,
+           min(status) filter (where variable = 'P22_CHOM1564') as s_chom,
+           min(source_id) as source_id
     from raw.census_comparateur_2022
     where variable in ('P22_POP', 'P16_POP', 'NAIS1621', 'DECE1621', 'P22_ACT1564', 'P22_CHOM1564')
     group by commune_code

@@ -17,7 +17,7 @@ from (
     from ref.territory_commune tc
     join staging.population_split_member m using (commune_code)
     group by tc.set_id, tc.territory_id, m.parent_code
-    having count(distinct tc.commune_code) < any_value(m.group_size)
+    having count(distinct tc.commune_code) < min(m.group_size)
 ) partial, staging.population_grouped_series g
 where o.set_id = partial.set_id and o.territory_id = partial.territory_id
   and o.indicator_id = g.indicator_id and o.period = g.period;
@@ -26,8 +26,8 @@ where o.set_id = partial.set_id and o.territory_id = partial.territory_id
 insert into indicators.observation
 with parts as (
     select d.indicator_id, d.period, d.part, o.set_id, o.territory_id,
-           any_value(d.factor) as factor, any_value(d.source_id) as source_id,
-           any_value(d.n_components) as expected,
+           min(d.factor) as factor, min(d.source_id) as source_id,
+           min(d.n_components) as expected,
            count(*) filter (where o.status = 'ok') as n_ok,
            count(*) filter (where o.status = 'secret') as n_secret,
            sum(o.value) filter (where o.status = 'ok') as total,
@@ -81,15 +81,15 @@ insert into indicators.observation
 with p as (select * from _pop_params),
 obs as (
     select set_id, territory_id,
-           any_value(value) filter (where indicator_id = 'solde_naturel') as sn,
-           any_value(status) filter (where indicator_id = 'solde_naturel') as s_sn,
-           any_value(value) filter (where indicator_id = 'solde_migratoire_apparent') as sm,
-           any_value(status) filter (where indicator_id = 'solde_migratoire_apparent') as s_sm,
-           any_value(value) filter (where indicator_id = 'population_variation_annuelle_rp') as total,
-           any_value(numerator) filter (where indicator_id = 'population_variation_annuelle_rp') as p1,
-           any_value(denominator) filter (where indicator_id = 'population_variation_annuelle_rp') as p0,
-           any_value(status) filter (where indicator_id = 'population_variation_annuelle_rp') as s_total,
-           any_value(note) filter (where indicator_id = 'population_variation_annuelle_rp') as note
+           min(value) filter (where indicator_id = 'solde_naturel') as sn,
+           min(status) filter (where indicator_id = 'solde_naturel') as s_sn,
+           min(value) filter (where indicator_id = 'solde_migratoire_apparent') as sm,
+           min(status) filter (where indicator_id = 'solde_migratoire_apparent') as s_sm,
+           min(value) filter (where indicator_id = 'population_variation_annuelle_rp') as total,
+           min(numerator) filter (where indicator_id = 'population_variation_annuelle_rp') as p1,
+           min(denominator) filter (where indicator_id = 'population_variation_annuelle_rp') as p0,
+           min(status) filter (where indicator_id = 'population_variation_annuelle_rp') as s_total,
+           min(note) filter (where indicator_id = 'population_variation_annuelle_rp') as note
     from indicators.observation
     where period = (select components_period from _pop_params)
       and indicator_id in ('solde_naturel', 'solde_migratoire_apparent', 'population_variation_annuelle_rp')

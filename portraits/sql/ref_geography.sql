@@ -10,7 +10,7 @@ create or replace table ref.region as
 select code as region_code, name as label from raw.cog_regions_2026 order by 1;
 
 create or replace table ref.epci as
-select epci_siren, any_value(epci_name) as label, any_value(epci_type) as epci_type,
+select epci_siren, min(epci_name) as label, min(epci_type) as epci_type,
        count(*) as n_communes,
        count(*) filter (where commune_code in (select code from raw.cog_communes_2026
                                                where type = 'commune-actuelle' and region = '52')) as n_communes_region
@@ -44,8 +44,8 @@ outside as (
 )
 select * from region_communes
 union all by name
-select commune_code, any_value(label) as label, any_value(departement_code) as departement_code,
-       any_value(region_code) as region_code, any_value(epci_siren) as epci_siren, false as in_region,
+select commune_code, min(label) as label, min(departement_code) as departement_code,
+       min(region_code) as region_code, min(epci_siren) as epci_siren, false as in_region,
        null::double as population_cog
 from outside group by commune_code
 order by commune_code;

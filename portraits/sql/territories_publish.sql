@@ -9,7 +9,7 @@ left join ref.commune c using (commune_code)
 order by m.set_id, m.territory_id, m.commune_code;
 
 create or replace table ref.territory as
-select m.set_id, m.territory_id, any_value(m.label) as label,
+select m.set_id, m.territory_id, min(m.label) as label,
        count(*) as n_communes,
        count(*) filter (where not coalesce(c.in_region, false)) as n_communes_outside_region,
        string_agg(distinct c.departement_code, '|' order by c.departement_code)
