@@ -10,10 +10,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import os
 import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -52,6 +54,49 @@ def indicators_csv(con, set_id: str, territory_id: str) -> bytes:
 
 FILES = ("portrait.html", "portrait.pdf", "indicateurs.csv")
 
+# Fields of the context that change without changing the portrait: the retrieval time (the page
+# shows the date, ``retrieved_label``) and the set's description (shown in the catalogue only; a
+# custom set's description counts its communes, so it changes with any territory of the set).
+VOLATILE = frozenset({"retrieved_at"})
+NOT_SHOWN = {"set": ("description",)}
+
+
+@lru_cache(maxsize=None)
+def _rendering_code_digest() -> str:
+    """The templates, stylesheet and Python that turn a context into HTML and PDF."""
+    here = Path(__file__).parent
+    files = sorted([*(here / "templates").rglob("*.j2"), *(here / "static").rglob("*"),
+                    here / "formatting.py", here / "render.py", here / "portrait.py", here / "build.py"])
+    h = hashlib.sha256()
+    for f in files:
+        if f.is_file():
+            h.update(f.relative_to(here).as_posix().encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
+def _stable(obj):
+    if isinstance(obj, dict):
+        return {k: _stable(v) for k, v in obj.items() if k not in VOLATILE}
+    if isinstance(obj, (list, tuple)):
+        return [_stable(v) for v in obj]
+    if isinstance(obj, float):
+        return float(f"{obj:.12g}")
+    return obj
+
+
+def content_fingerprint(ctx: dict, csv_bytes: bytes) -> str:
+    """SHA-256 of the rendering code, the portrait's context (without the build stamp and the
+    volatile fields, floats to 12 significant digits) and its CSV. Cheaper than rendering the HTML
+    to compare it, and it changes whenever the HTML would."""
+    h = hashlib.sha256(_rendering_code_digest().encode())
+    ctx = dict(ctx, **{key: {k: v for k, v in ctx[key].items() if k not in fields}
+                       for key, fields in NOT_SHOWN.items() if key in ctx})
+    # JSON, not pickle: a pickle also encodes which equal objects are shared, which varies
+    h.update(json.dumps(_stable({k: v for k, v in ctx.items() if k != "build"}), default=repr,
+                        ensure_ascii=False).encode("utf-8"))
+    h.update(csv_bytes)
+    return h.hexdigest()
+
 
 def render_territory(con, set_id: str, territory_id: str, root: Path, build: dict, *, pdf: bool = True,
                      previous: Path | None = None) -> dict:
@@ -59,16 +104,16 @@ def render_territory(con, set_id: str, territory_id: str, root: Path, build: dic
     portrait of this territory whose content fingerprint is the same, its files are reused instead
     of rendering the PDF again: a rebuild only re-renders the territories whose data changed.
 
-    The fingerprint is the SHA-256 of the portrait's HTML rendered without the build stamp, plus
-    its CSV: any change of data, definition, template or code that shows in the portrait changes it.
+    The fingerprint (:func:`content_fingerprint`) covers what the portrait shows (its context,
+    charts included), the code and templates that render it, and its CSV: any change of data,
+    definition, template or code changes it.
     """
     out = root / "portraits" / set_id / territory_id
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     ctx = portrait_context(con, set_id, territory_id, build={})
     csv_bytes = indicators_csv(con, set_id, territory_id)
-    stamp_free = render_portrait(ctx)
-    fingerprint = hashlib.sha256(stamp_free.encode("utf-8") + csv_bytes).hexdigest()
+    fingerprint = content_fingerprint(ctx, csv_bytes)
     old = previous / "portraits" / set_id / territory_id if previous else None
     if (old is not None and (old / ".fingerprint").is_file() and all((old / f).is_file() for f in FILES)
             and (old / ".fingerprint").read_text().strip() == fingerprint and pdf):

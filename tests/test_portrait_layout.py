@@ -54,3 +54,23 @@ def test_screen_and_print_show_the_same_values(ctx):
     screen, printed = render_portrait(ctx), render_portrait(ctx, for_print=True)
     caption = re.compile(r"<caption>(.*?)</caption>", re.S)
     assert sorted(caption.findall(screen)) == sorted(caption.findall(printed))
+
+
+def test_content_fingerprint_follows_what_is_shown(ctx):
+    """The reuse key of a portrait: same content, same key; a shown value changes it; the
+    retrieval time and the set's description (not shown) do not."""
+    import copy
+
+    from reports.build import content_fingerprint
+
+    base = content_fingerprint(ctx, b"csv")
+    assert content_fingerprint(copy.deepcopy(ctx), b"csv") == base
+    assert content_fingerprint(ctx, b"csv changed") != base
+    shown = copy.deepcopy(ctx)
+    shown["key_figures"][0]["value"] = shown["key_figures"][0]["value"] + "1"
+    assert content_fingerprint(shown, b"csv") != base
+    hidden = copy.deepcopy(ctx)
+    for s in hidden["sources"]:
+        s["retrieved_at"] = "2030-01-01T00:00:00"
+    hidden["set"]["description"] = "another description"
+    assert content_fingerprint(hidden, b"csv") == base
