@@ -107,10 +107,10 @@ def main() -> int:
              "refresh_territories"),
         ]
     results = []
-    added = iter(["44131", "44132"])
+    added = iter(["44131", "44054"])  # Pornic, then Erbray
     try:
         for name, action, job in scenarios:
-            if action == "change":  # the 'chateaubriant' territory gains a commune (Pornic, then Pornichet)
+            if action == "change":  # the 'chateaubriant' territory gains a commune
                 with open(definition, "a", encoding="utf-8") as f:
                     f.write(f"chateaubriant;Châteaubriant (ville seule);;{next(added)}\n")
             results.append((name, one_run(root, job)))
