@@ -421,6 +421,9 @@ def context(con, base: dict) -> dict | None:
             "value": number(own_total["value"], 0, own_total["status"]), "label": kf_label,
             "period": period, "status": own_total["status"], "source_id": own_total["source_id"],
             "compare": per_inhabitants_compare(con, base["areas"], counts[0]["cells"]),
+            # the count merges several sources: name the directory, not the first of them
+            "source_text": "annuaire partagé du SPRO (DILA, France Travail, Éducation nationale, "
+                           "apprentissage, corrections des réseaux)",
         })
     return {
         "id": "ou-s-adresser",
