@@ -45,8 +45,8 @@ def previous_build(settings: PortraitsSettings, dataset_id):
     return row[0], (row[1].split(",") if row[1] else None)
 
 
-def source_check(con, settings: PortraitsSettings, table: str, dataset_id: str) -> AssetCheckResult:
-    """The blocking check of a raw table, on the working database connection ``con``."""
+def source_problems(con, settings: PortraitsSettings, table: str, dataset_id: str) -> tuple[int, list[str]]:
+    """Rows and problems of a raw table, on the working database connection ``con``."""
     n = con.execute(f'select count(*) from raw."{table}"').fetchone()[0]
     problems = [] if n else [f"raw.{table} is empty"]
     problems += quality.commune_codes_well_formed(con, "raw", table)
@@ -56,4 +56,5 @@ def source_check(con, settings: PortraitsSettings, table: str, dataset_id: str) 
     prev_rows, prev_columns = previous_build(settings, dataset_id)
     problems += quality.row_count_in_band(n, prev_rows)
     problems += quality.columns_kept(columns, prev_columns)
-    return result(problems, f"raw.{table}: {n} rows")
+    return n, problems
+

@@ -89,6 +89,14 @@ def cmd_build(args) -> int:
     from .jobs import build_all_job, refresh_territories_job
     from .report import failure_reasons
 
+    if args.skip_ingest:
+        from .resources import PortraitsSettings
+
+        work = PortraitsSettings().work_db_path()
+        if not work.exists():
+            print(f"portraits: --skip-ingest needs the official files loaded by a previous build "
+                  f"({work} does not exist); run 'portraits build' first.", file=sys.stderr)
+            return 2
     instance = DagsterInstance.get()
     job = refresh_territories_job if args.skip_ingest else build_all_job
     result = execute_job(reconstructable(job), instance=instance, raise_on_error=False)

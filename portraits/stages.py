@@ -20,10 +20,13 @@ import pandas as pd
 from . import geography, indicators, warehouse
 
 
-def ingest(con, dataset_id: str, **fetch_kwargs) -> tuple[Retrieval, int]:
+def ingest(con, dataset_id: str, *, validate=None, **fetch_kwargs) -> tuple[Retrieval, int]:
     """Fetch, parse and load one dataset into ``raw``; record its provenance in ``meta.source``.
 
     Parsing happens before anything is written, so a bad file leaves the previous raw table as is.
+    ``validate(con)``, if given, runs on the new table inside the same transaction and returns a
+    list of problems: when there are any, the load is rolled back (the previous table and its
+    provenance stay, so no later job builds on the rejected version).
     Multi-file datasets (``SourceSpec.files``) fetch every file; their provenance row gets the total
     size and a SHA-256 over the sorted ``name:sha256`` lines of the files (listed in ``note``).
     """
@@ -45,6 +48,9 @@ def ingest(con, dataset_id: str, **fetch_kwargs) -> tuple[Retrieval, int]:
             "select column_name from information_schema.columns where table_schema = 'raw' "
             "and table_name = ? order by ordinal_position", [spec.table]).fetchall()]
         warehouse.record_source(con, ds, retrieval, rows, columns)
+        if validate is not None and validate(con):
+            con.execute("rollback")
+            return retrieval, rows
         con.execute("commit")
     except Exception:
         con.execute("rollback")

@@ -16,6 +16,7 @@ import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import duckdb
@@ -68,6 +69,11 @@ def _rendering_code_digest() -> str:
     files = sorted([*(here / "templates").rglob("*.j2"), *(here / "static").rglob("*"),
                     here / "formatting.py", here / "render.py", here / "portrait.py", here / "build.py"])
     h = hashlib.sha256()
+    for lib in ("weasyprint", "jinja2", "babel", "markupsafe"):
+        try:
+            h.update(f"{lib}={version(lib)};".encode())
+        except PackageNotFoundError:
+            h.update(f"{lib}=?;".encode())
     for f in files:
         if f.is_file():
             h.update(f.relative_to(here).as_posix().encode() + b"\0" + f.read_bytes())

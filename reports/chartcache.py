@@ -34,15 +34,24 @@ def configure(directory: str | Path | None) -> None:
         _DIR.mkdir(parents=True, exist_ok=True)
 
 
+LIBRARIES = ("matplotlib", "geopandas", "shapely", "pyproj", "pillow", "babel", "numpy", "pandas")
+
+
 @lru_cache(maxsize=None)
 def _code_digest(module_name: str) -> str:
-    import matplotlib
+    """The builder's module, every module of ``reports`` (charts, maps, style, formatting of the
+    labels…) and the versions of the libraries that draw."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    from . import charts, maps, style
-
-    h = hashlib.sha256(matplotlib.__version__.encode())
-    for mod in (sys.modules[module_name], charts, maps, style):
-        h.update(Path(mod.__file__).read_bytes())
+    h = hashlib.sha256()
+    for lib in LIBRARIES:
+        try:
+            h.update(f"{lib}={version(lib)};".encode())
+        except PackageNotFoundError:
+            h.update(f"{lib}=?;".encode())
+    here = Path(__file__).parent
+    for f in sorted({Path(sys.modules[module_name].__file__), *here.glob("*.py")}):
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
     return h.hexdigest()
 
 
@@ -73,9 +82,12 @@ def png(builder, *args, dpi: int = 200, **kwargs) -> bytes:
         return figure_to_png(builder(*args, **kwargs), dpi=dpi)
     k = key(builder, args, kwargs, dpi)
     path = _DIR / k[:2] / f"{k}.png"
-    if path.is_file():
+    try:
+        data = path.read_bytes()
         os.utime(path)
-        return path.read_bytes()
+        return data
+    except FileNotFoundError:  # not cached yet (or pruned meanwhile)
+        pass
     data = figure_to_png(builder(*args, **kwargs), dpi=dpi)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")

@@ -35,9 +35,9 @@ def number(value, decimals: int = 0, status: str | None = None) -> str:
 
 def _stable(value):
     """A float sum's last bits vary between builds (parallel summation order); at a rounding
-    boundary (x,x5) they would flip the displayed digit. Rounded to 9 decimals first, the same
-    data always shows the same figure."""
-    return round(value, 9) if isinstance(value, float) else value
+    boundary (x,x5) they would flip the displayed digit. Cut to 12 significant digits first, the
+    same data always shows the same figure."""
+    return float(f"{value:.12g}") if isinstance(value, float) else value
 
 
 def signed(value, decimals: int = 1, status: str | None = None) -> str:
@@ -64,7 +64,9 @@ def csv_number(value, decimals: int | None = None) -> str:
         v = round(float(value), 6)
         text = repr(v) if not v.is_integer() else str(int(v))
     else:
-        text = f"{round(float(value), 9):.{decimals}f}"
+        # the same rounding as the portrait (Babel: the decimal value, half to even)
+        fmt = "0" + ("." + "0" * decimals if decimals > 0 else "")
+        text = format_decimal(_stable(float(value)), format=fmt, locale="en")
     return text.replace(".", ",")
 
 

@@ -225,6 +225,13 @@ def test_halved_source_fails_its_check_and_blocks_publication(built, mirror, tmp
                for r in reasons), reasons
     ran = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
     assert "published_outputs" not in ran and "indicator_observations" not in ran
+    # the rejected version was rolled back: the working database keeps the last good table, so a
+    # later refresh_territories (no ingest) cannot publish from it
+    with duckdb.connect(str(built / "var" / "work.duckdb"), read_only=True) as con:
+        kept = con.execute("select count(*) from raw.population_historique").fetchone()[0]
+    with duckdb.connect(str(out / "portraits.duckdb"), read_only=True) as con:
+        published = con.execute("select rows from meta.source where source_id = 'insee_pop_historiques'").fetchone()[0]
+    assert kept == published and kept > len(lines) // 2
     for p, content in before.items():
         assert p.read_bytes() == content, p
 

@@ -8,7 +8,7 @@ from portraits import stages, warehouse
 from sources import catalog
 from sources.registry import SOURCES, SourceSpec
 
-from ..check_results import SOURCE_CHECK, SOURCE_CHECK_DESCRIPTION, source_check
+from ..check_results import SOURCE_CHECK, SOURCE_CHECK_DESCRIPTION, result, source_problems
 from ..resources import PortraitsSettings
 
 
@@ -32,15 +32,27 @@ def _make(spec: SourceSpec) -> AssetsDefinition:
                                     description=SOURCE_CHECK_DESCRIPTION)],
     )
     def _ingest(context: AssetExecutionContext, settings: PortraitsSettings) -> MaterializeResult:
+        # The check runs on the new table before it is committed: a rejected version is rolled
+        # back, so the working database keeps the last good table for every later job.
+        checked: dict = {}
+
+        def validate(c) -> list[str]:
+            checked["rows"], checked["problems"] = source_problems(c, settings, spec.table, ds.id)
+            return checked["problems"]
+
         with warehouse.connect(settings.work_db_path()) as con:
-            retrieval, rows = stages.ingest(con, spec.dataset_id, **settings.fetch_kwargs())
+            retrieval, rows = stages.ingest(con, spec.dataset_id, validate=validate, **settings.fetch_kwargs())
             preview = con.execute(f'select * from raw."{spec.table}" limit 5').df()
-            check = source_check(con, settings, spec.table, ds.id)
+        problems = checked["problems"]
+        if problems:
+            context.log.error(f"{ds.id}: new version rejected, the previous raw.{spec.table} is kept")
         context.log.info(f"{ds.id}: {rows} rows from {retrieval.origin} {retrieval.path}")
+        what = f"raw.{spec.table}: {checked['rows']} rows" + (" (rejected, previous table kept)" if problems else "")
         return MaterializeResult(
-            check_results=[check],
+            check_results=[result(problems, what)],
             metadata={
                 "rows": rows,
+                "rejected": bool(problems),
                 "origin": retrieval.origin,
                 "path": str(retrieval.path),
                 "sha256": retrieval.sha256,

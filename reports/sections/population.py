@@ -213,7 +213,8 @@ def context(con, base: dict) -> dict | None:
     key_figures[0]["compare"] = evolution_compare(
         compare_cells(con, areas, "population_variation_annuelle_longue"), areas, decimals=2)
     if key_figures[0]["compare"]:
-        key_figures[0]["compare"][0]["label"] = f"par an {key_figures[0]['compare'][0]['label'].removeprefix('évolution ')}"
+        key_figures[0]["compare"][0]["label"] = (
+            f"évolution annuelle moyenne {key_figures[0]['compare'][0]['label'].removeprefix('évolution ')}")
     return {
         "id": "population",
         "title": "Population",
