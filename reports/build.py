@@ -29,9 +29,10 @@ CSV_COLUMNS = ["zone", "code_zone", "indicateur", "libelle", "periode", "valeur"
                "numerateur", "denominateur", "source", "millesime", "note"]
 
 
-def indicators_csv(con, set_id: str, territory_id: str) -> bytes:
-    """``;``-separated, UTF-8 with BOM, decimal comma: opens as is in a French spreadsheet."""
-    areas = comparison_areas(con, set_id, territory_id)
+def indicators_csv(con, set_id: str, territory_id: str, areas: list[dict] | None = None) -> bytes:
+    """``;``-separated, UTF-8 with BOM, decimal comma: opens as is in a French spreadsheet.
+    ``areas``: the comparison areas, when the caller already has them."""
+    areas = areas or comparison_areas(con, set_id, territory_id)
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     w.writerow(CSV_COLUMNS)
@@ -55,13 +56,6 @@ def indicators_csv(con, set_id: str, territory_id: str) -> bytes:
 
 FILES = ("portrait.html", "portrait.pdf", "indicateurs.csv")
 
-# Fields of the context that change without changing the portrait: the retrieval time (the page
-# shows the date, ``retrieved_label``) and the set's description (shown in the catalogue only; a
-# custom set's description counts its communes, so it changes with any territory of the set).
-VOLATILE = frozenset({"retrieved_at"})
-NOT_SHOWN = {"set": ("description",)}
-
-
 @lru_cache(maxsize=None)
 def _rendering_code_digest() -> str:
     """The templates, stylesheet and Python that turn a context into HTML and PDF."""
@@ -80,25 +74,14 @@ def _rendering_code_digest() -> str:
     return h.hexdigest()
 
 
-def _stable(obj):
-    if isinstance(obj, dict):
-        return {k: _stable(v) for k, v in obj.items() if k not in VOLATILE}
-    if isinstance(obj, (list, tuple)):
-        return [_stable(v) for v in obj]
-    if isinstance(obj, float):
-        return float(f"{obj:.12g}")
-    return obj
-
-
 def content_fingerprint(ctx: dict, csv_bytes: bytes) -> str:
-    """SHA-256 of the rendering code, the portrait's context (without the build stamp and the
-    volatile fields, floats to 12 significant digits) and its CSV. Cheaper than rendering the HTML
-    to compare it, and it changes whenever the HTML would."""
+    """SHA-256 of the rendering code, the portrait's context (without the build stamp; floats to
+    12 significant digits) and its CSV. Cheaper than rendering the HTML to compare it, and it
+    changes whenever the HTML would. The context holds only what the portrait uses: no retrieval
+    time, no set description (see reports.portrait.portrait_context)."""
     h = hashlib.sha256(_rendering_code_digest().encode())
-    ctx = dict(ctx, **{key: {k: v for k, v in ctx[key].items() if k not in fields}
-                       for key, fields in NOT_SHOWN.items() if key in ctx})
     # JSON, not pickle: a pickle also encodes which equal objects are shared, which varies
-    h.update(json.dumps(_stable({k: v for k, v in ctx.items() if k != "build"}), default=repr,
+    h.update(json.dumps(chartcache.canonical({k: v for k, v in ctx.items() if k != "build"}), default=repr,
                         ensure_ascii=False).encode("utf-8"))
     h.update(csv_bytes)
     return h.hexdigest()
@@ -118,7 +101,7 @@ def render_territory(con, set_id: str, territory_id: str, root: Path, build: dic
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     ctx = portrait_context(con, set_id, territory_id, build={})
-    csv_bytes = indicators_csv(con, set_id, territory_id)
+    csv_bytes = indicators_csv(con, set_id, territory_id, ctx["areas"])
     fingerprint = content_fingerprint(ctx, csv_bytes)
     old = previous / "portraits" / set_id / territory_id if previous else None
     if (old is not None and (old / ".fingerprint").is_file() and all((old / f).is_file() for f in FILES)

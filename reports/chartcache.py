@@ -55,15 +55,15 @@ def _code_digest(module_name: str) -> str:
     return h.hexdigest()
 
 
-def _canonical(obj):
+def canonical(obj):
     """Floats to 12 significant digits (sums of floats vary in their last bits from one build to
     the next; no chart shows a difference that small), through lists, tuples and dicts."""
     if isinstance(obj, float):
         return float(f"{obj:.12g}")
     if isinstance(obj, (list, tuple)):
-        return type(obj)(_canonical(v) for v in obj)
+        return type(obj)(canonical(v) for v in obj)
     if isinstance(obj, dict):
-        return {k: _canonical(v) for k, v in obj.items()}
+        return {k: canonical(v) for k, v in obj.items()}
     return obj
 
 
@@ -71,7 +71,7 @@ def key(builder, args: tuple, kwargs: dict, dpi: int) -> str:
     h = hashlib.sha256()
     h.update(f"{builder.__module__}.{builder.__qualname__}:{dpi}:".encode())
     h.update(_code_digest(builder.__module__).encode())
-    h.update(pickle.dumps(_canonical((args, sorted(kwargs.items()))), protocol=4))
+    h.update(pickle.dumps(canonical((args, sorted(kwargs.items()))), protocol=4))
     return h.hexdigest()
 
 

@@ -39,7 +39,9 @@ def comparison_areas(con, set_id: str, territory_id: str) -> list[dict]:
 def base_context(con, set_id: str, territory_id: str) -> dict:
     territory = rows(con, "select * from ref.territory where set_id = ? and territory_id = ?",
                      (set_id, territory_id))[0]
-    set_row = rows(con, "select * from ref.territory_set where set_id = ?", (set_id,))[0]
+    # only what the portrait shows or uses (the description, for the catalogue, is left out: the
+    # context is the portrait's reuse key, see reports.build.content_fingerprint)
+    set_row = rows(con, "select set_id, label, source_id from ref.territory_set where set_id = ?", (set_id,))[0]
     epcis = rows(
         con,
         """select e.epci_siren, e.label, e.epci_type, e.n_communes as n_total,
@@ -89,7 +91,9 @@ def portrait_context(con, set_id: str, territory_id: str, *, build: dict | None 
     ctx = base_context(con, set_id, territory_id)
     all_sources = {r["source_id"]: r for r in rows(con, "select * from meta.source")}
     for s in all_sources.values():
-        s["retrieved_label"] = long_date(s["retrieved_at"]) if s["retrieved_at"] else ""
+        # the page shows the retrieval date, not the time (which changes with every build)
+        retrieved_at = s.pop("retrieved_at")
+        s["retrieved_label"] = long_date(retrieved_at) if retrieved_at else ""
     ctx["source_by_id"] = all_sources
     built = []
     for module in sections():

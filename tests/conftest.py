@@ -77,3 +77,23 @@ def published_db(tmp_path_factory, warehouse_db):
     path = tmp_path_factory.mktemp("published") / "portraits.duckdb"
     warehouse.stage_published(warehouse_db, path, build_id="test", started_at=warehouse.now())
     return path
+
+
+@pytest.fixture(scope="module")
+def pub(published_db):
+    """A read-only connection to ``published_db`` (one per test module)."""
+    import duckdb
+
+    con = duckdb.connect(str(published_db), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def work(warehouse_db):
+    """A read-only connection to ``warehouse_db`` (one per test module)."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse_db), read_only=True)
+    yield con
+    con.close()

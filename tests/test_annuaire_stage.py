@@ -32,13 +32,6 @@ ISSUE_COLUMNS = [
 
 
 @pytest.fixture(scope="module")
-def pub(published_db):
-    con = duckdb.connect(str(published_db), read_only=True)
-    yield con
-    con.close()
-
-
-@pytest.fixture(scope="module")
 def points(pub) -> pd.DataFrame:
     return pub.execute("select * from directory.reception_point").df()
 

@@ -6,7 +6,6 @@ the published values come from the ``published_db`` / ``warehouse_db`` fixtures 
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -14,20 +13,6 @@ from portraits import quality
 from portraits.themes import emploi
 
 PARTITIONS = ["commune", "epci", "departement", "region", "clpe", "zone_emploi", "bassin_vie", "bassin_bmo"]
-
-
-@pytest.fixture(scope="module")
-def pub(published_db):
-    con = duckdb.connect(str(published_db), read_only=True)
-    yield con
-    con.close()
-
-
-@pytest.fixture(scope="module")
-def work(warehouse_db):
-    con = duckdb.connect(str(warehouse_db), read_only=True)
-    yield con
-    con.close()
 
 
 def _csv(mirror, path, **kw) -> pd.DataFrame:

@@ -27,20 +27,6 @@ AFFELNET_2022 = "orion_pilotage/attractivite_capacite_2022_pdl.csv"
 OFA_DIR = "referentiel_ofa_reseaux"
 
 
-@pytest.fixture(scope="module")
-def pub(published_db):
-    con = duckdb.connect(str(published_db), read_only=True)
-    yield con
-    con.close()
-
-
-@pytest.fixture(scope="module")
-def work(warehouse_db):
-    con = duckdb.connect(str(warehouse_db), read_only=True)
-    yield con
-    con.close()
-
-
 def obs(con, set_id, territory_id, indicator_id, period=None):
     sql = """select period, value, numerator, denominator, status, note from indicators.observation
              where set_id = ? and territory_id = ? and indicator_id = ?"""

@@ -22,7 +22,7 @@ from portraits import directory as D
 
 from .. import maps, style
 from ..formatting import long_date, number
-from .common import chart_uri, per_inhabitants_compare, rows
+from .common import chart_uri, commune_geometries, per_inhabitants_compare, rows, territory_geometry
 
 SOURCE_IDS = ["dila_annuaire_2016", "pe_agences_2019", "annuaire_education", "ofa_referentiel"]
 
@@ -286,14 +286,6 @@ def referral(con, main_commune: str) -> list[dict]:
     return out
 
 
-def _gdf(con, sql: str, params=()):
-    import geopandas as gpd
-
-    df = con.execute(sql, list(params)).df()
-    geom = gpd.GeoSeries.from_wkb(df["geometry_wkb"].map(bytes), crs="EPSG:4326")
-    return gpd.GeoDataFrame(df.drop(columns=["geometry_wkb"]), geometry=geom, crs="EPSG:4326")
-
-
 def points_map(territory, communes, points: list[dict], *, n_labels: int = 3, width: float = 5.0) -> Figure:
     """The territory's outline and communes, its geolocated points by network (:data:`MAP_GROUPS`).
 
@@ -391,16 +383,8 @@ def context(con, base: dict) -> dict | None:
         networks_on_map[key] = networks_on_map.get(key, 0) + 1
     map_uri, map_width = None, 36.0
     if n_geo:
-        tgeom = _gdf(con, "select * from ref.territory_geometry where set_id = ? and territory_id = ?", (set_id, tid))
-        communes = _gdf(
-            con,
-            """select g.commune_code, g.label, g.geometry_wkb from ref.territory_commune tc
-               join ref.commune_geometry g using (commune_code)
-               where tc.set_id = ? and tc.territory_id = ?""",
-            (set_id, tid),
-        )
-        population = {c["commune_code"]: c.get("population") for c in base["communes"]}
-        communes["population"] = communes["commune_code"].map(population).astype("float64")
+        tgeom = territory_geometry(con, set_id, tid)
+        communes = commune_geometries(con, set_id, tid)
         if not tgeom.empty and not tgeom.geometry.is_empty.all():
             map_uri = chart_uri(points_map, tgeom, communes, points)
             # tall territories get a narrower map, so that it keeps to about half a page

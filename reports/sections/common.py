@@ -25,6 +25,35 @@ def chart_uri(builder, *args, dpi: int = 200, **kwargs) -> str:
     return "data:image/png;base64," + base64.b64encode(chartcache.png(builder, *args, dpi=dpi, **kwargs)).decode("ascii")
 
 
+def geo_frame(con, sql: str, params=()):
+    """A query with a ``geometry_wkb`` column as a GeoDataFrame (WGS 84)."""
+    import geopandas as gpd
+
+    df = con.execute(sql, list(params)).df()
+    geom = gpd.GeoSeries.from_wkb(df["geometry_wkb"].map(bytes), crs="EPSG:4326")
+    return gpd.GeoDataFrame(df.drop(columns=["geometry_wkb"]), geometry=geom, crs="EPSG:4326")
+
+
+def territory_geometry(con, set_id: str, territory_id: str):
+    return geo_frame(con, "select * from ref.territory_geometry where set_id = ? and territory_id = ?",
+                     (set_id, territory_id))
+
+
+def commune_geometries(con, set_id: str, territory_id: str):
+    """The territory's communes (code, label, latest population) with their outlines."""
+    return geo_frame(
+        con,
+        """select g.commune_code, g.label, g.geometry_wkb, p.value as population
+           from ref.territory_commune tc join ref.commune_geometry g using (commune_code)
+           left join indicators.observation p on p.set_id = 'commune' and p.territory_id = g.commune_code
+                and p.indicator_id = 'population'
+                and p.period = (select max(period) from indicators.observation where indicator_id = 'population')
+           where tc.set_id = ? and tc.territory_id = ?
+           order by g.commune_code""",
+        (set_id, territory_id),
+    )
+
+
 def observations(con, set_id: str, territory_id: str, indicator_id: str) -> list[dict]:
     return rows(
         con,
@@ -74,7 +103,12 @@ def fmt(obs: dict | None, decimals: int = 0, unit: str = "", signed: bool = Fals
 
 def key_figure(con, areas, indicator_id, label, *, decimals=0, unit="", signed=False, period=None) -> dict:
     """A cover figure for the territory, with the same figure for its département(s) and region."""
-    cells = compare_cells(con, areas, indicator_id, period)
+    return key_figure_of(compare_cells(con, areas, indicator_id, period), areas, label,
+                         decimals=decimals, unit=unit, signed=signed)
+
+
+def key_figure_of(cells: list, areas: list[dict], label: str, *, decimals=0, unit="", signed=False) -> dict:
+    """A cover figure from the observations of every area (the territory's first)."""
     own = cells[0]
     return {
         "value": fmt(own, decimals, unit, signed),

@@ -12,7 +12,7 @@ from portraits.themes.emploi import FAP_DIFFICULT_PREFIX, FAP_PREFIX, INDICATORS
 
 from .. import charts_emploi
 from ..formatting import is_missing
-from .common import chart_uri, evolution_compare, fmt, rows
+from .common import chart_uri, evolution_compare, fmt, key_figure_of, rows
 
 SOURCE_IDS = ["urssaf_effectifs_commune", "urssaf_secteurs_2025", "dares_defm_communes", "pe_defm_epci_2019",
               "bmo_2024", "bmo_bassins", "insee_chomage_ze", "insee_chomage_ze_parties",
@@ -88,20 +88,10 @@ class _Observations:
         return out
 
     def key_figure(self, indicator_id: str, label: str, *, decimals=0, unit="", signed=False,
-                   period=None, compare=True) -> dict:
+                   period=None) -> dict:
         """Like common.key_figure, from the loaded observations."""
-        cells = self.cells(indicator_id, period)
-        own = cells[0]
-        return {
-            "value": fmt(own, decimals, unit, signed),
-            "label": label,
-            "period": own["period"] if own else None,
-            "status": own["status"] if own else "missing",
-            "source_id": own["source_id"] if own else None,
-            "compare": [{"label": a["label"], "value": fmt(c, decimals, unit, signed)}
-                        for a, c in zip(self.areas[1:], cells[1:])] if compare else [],
-        }
-
+        return key_figure_of(self.cells(indicator_id, period), self.areas, label,
+                             decimals=decimals, unit=unit, signed=signed)
 
 def parse_tension_list(note: str | None) -> list[dict]:
     """The list stored in the note of ``metiers_en_tension`` (see portraits/sql/emploi_tension.sql)."""

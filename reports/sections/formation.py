@@ -16,7 +16,8 @@ import pandas as pd
 
 from .. import charts_formation
 from ..formatting import number
-from .common import chart_uri, compare_cells, per_inhabitants_compare, rows
+from .common import (chart_uri, commune_geometries, compare_cells, per_inhabitants_compare, rows,
+                     territory_geometry)
 
 SOURCE_IDS = ["annuaire_education", "ofa_referentiel", "ofa_prepa_apprentissage", "inserjeunes_lycees",
               "inserjeunes_cfa", "inserjeunes_region", "orion_affelnet", "parcoursup_extrait"]
@@ -46,12 +47,6 @@ PARCOURSUP_ROWS = [
     ("formations_parcoursup_autres", "Autres formations"),
     ("formations_parcoursup", "Total"),
 ]
-def _gdf(con, sql: str, params=()) -> gpd.GeoDataFrame:
-    df = con.execute(sql, list(params)).df()
-    geom = gpd.GeoSeries.from_wkb(df["geometry_wkb"].map(bytes), crs="EPSG:4326")
-    return gpd.GeoDataFrame(df.drop(columns=["geometry_wkb"]), geometry=geom, crs="EPSG:4326")
-
-
 def display_name(name: str) -> str:
     """InserJeunes CFA labels without their generic prefix ("Organisme de formation-Centre de
     formation d'apprentis de …"), first letter upper-cased."""
@@ -185,17 +180,8 @@ def context(con, base: dict) -> dict | None:
     etabs = establishments(con, set_id, tid)
 
     # ---- map
-    communes = _gdf(
-        con,
-        """select g.commune_code, g.label, g.geometry_wkb, p.value as population
-           from ref.territory_commune tc join ref.commune_geometry g using (commune_code)
-           left join indicators.observation p on p.set_id = 'commune' and p.territory_id = g.commune_code
-                and p.indicator_id = 'population'
-                and p.period = (select max(period) from indicators.observation where indicator_id = 'population')
-           where tc.set_id = ? and tc.territory_id = ?""",
-        (set_id, tid),
-    )
-    tgeom = _gdf(con, "select * from ref.territory_geometry where set_id = ? and territory_id = ?", (set_id, tid))
+    communes = commune_geometries(con, set_id, tid)
+    tgeom = territory_geometry(con, set_id, tid)
     map_uri, map_width = None, 5.2
     drawn = [dict(e, kind=charts_formation.map_kind(e["category"], e["lycee_kind"])) for e in etabs]
     with_xy = [e for e in drawn if e["kind"] and _ok(e["latitude"])]

@@ -3,19 +3,11 @@ communes)."""
 
 from __future__ import annotations
 
-import geopandas as gpd
-
 from .. import maps
 from ..formatting import short_label
-from .common import chart_uri, key_figure, latest, rows
+from .common import chart_uri, commune_geometries, geo_frame, key_figure, latest, rows, territory_geometry
 
 SOURCE_IDS = ["contours_communes_2024", "cog_epci_2026", "cog_communes_2026"]
-
-
-def _gdf(con, sql: str, params=()) -> gpd.GeoDataFrame:
-    df = con.execute(sql, list(params)).df()
-    geom = gpd.GeoSeries.from_wkb(df["geometry_wkb"].map(bytes), crs="EPSG:4326")
-    return gpd.GeoDataFrame(df.drop(columns=["geometry_wkb"]), geometry=geom, crs="EPSG:4326")
 
 
 _LAYERS: dict = {}
@@ -26,8 +18,8 @@ def _context_layers(con) -> tuple:
     key = con.execute("select build_id from meta.build order by finished_at desc limit 1").fetchone()
     if key in _LAYERS:
         return _LAYERS[key]
-    region = _gdf(con, "select * from ref.region_geometry").to_crs(maps.LAMBERT93)
-    deps = _gdf(con, "select * from ref.departement_geometry").to_crs(maps.LAMBERT93)
+    region = geo_frame(con, "select * from ref.region_geometry").to_crs(maps.LAMBERT93)
+    deps = geo_frame(con, "select * from ref.departement_geometry").to_crs(maps.LAMBERT93)
     if "label" not in deps.columns:
         for cand in ("NOM_DEP", "name", "nom"):
             if cand in deps.columns:
@@ -42,17 +34,8 @@ def context(con, base: dict) -> dict | None:
     t = base["territory"]
     set_id, tid = t["set_id"], t["territory_id"]
     region, deps = _context_layers(con)
-    tgeom = _gdf(con, "select * from ref.territory_geometry where set_id = ? and territory_id = ?", (set_id, tid))
-    communes = _gdf(
-        con,
-        """select g.commune_code, g.label, g.geometry_wkb, p.value as population
-           from ref.territory_commune tc join ref.commune_geometry g using (commune_code)
-           left join indicators.observation p on p.set_id = 'commune' and p.territory_id = g.commune_code
-                and p.indicator_id = 'population'
-                and p.period = (select max(period) from indicators.observation where indicator_id = 'population')
-           where tc.set_id = ? and tc.territory_id = ?""",
-        (set_id, tid),
-    )
+    tgeom = territory_geometry(con, set_id, tid)
+    communes = commune_geometries(con, set_id, tid)
     maps_ctx = {}
     if not tgeom.empty and not tgeom.geometry.is_empty.all():
         maps_ctx["locator"] = chart_uri(maps.locator_map, region, deps, tgeom, size=(3.6, 3.6))
