@@ -19,27 +19,16 @@ from pathlib import Path
 from dagster import (AssetSelection, DefaultScheduleStatus, DefaultSensorStatus, RunRequest, ScheduleDefinition,
                      SensorEvaluationContext, SkipReason, define_asset_job, in_process_executor, sensor)
 
-from sources import catalog, freshness
+from sources import catalog, dataset, freshness
 
 from .assets.ingest import ASSET_BY_DATASET
 
-FAMILIES = {
-    "emploi_trimestriel": (["urssaf_effectifs_commune", "urssaf_secteurs_2025", "dares_defm_communes",
-                            "insee_chomage_ze", "insee_chomage_ze_parties", "insee_chomage_dep_reg"],
-                           "0 6 20 1,4,7,10 *"),
-    "bmo": (["bmo_2024", "bmo_bassins", "fap_2021", "dares_tensions_2019", "metiers_en_tension_2024"],
-            "0 6 25 4 *"),
-    "recensement": (["insee_pop_historiques", "insee_dossier_complet_2022", "insee_comparateur_2022",
-                     "insee_comparateur_2018", "cog_communes_2026", "cog_epci_2026", "insee_zonages_2024",
-                     "contours_communes_2024"], "0 6 1 7 *"),
-    "education": (["annuaire_education", "inserjeunes_lycees", "inserjeunes_cfa", "inserjeunes_region",
-                   "parcoursup_extrait", "orion_affelnet", "orion_bts", "ofa_referentiel"], "0 5 1 * *"),
-    "annuaire": (["dila_annuaire_2016", "pe_agences_2019", "ofa_prepa_apprentissage"], "30 5 1 * *"),
-}
+# family -> (dataset ids, cron): made from the catalogue (each dataset names its family)
+FAMILIES = {name: ([d.id for d in catalog.in_family(name)], cron) for name, (cron, _what) in dataset.FAMILIES.items()}
 
 
 def _selection(dataset_ids):
-    keys = [ASSET_BY_DATASET[d] for d in dataset_ids if d in ASSET_BY_DATASET]
+    keys = [ASSET_BY_DATASET[d] for d in dataset_ids]
     return AssetSelection.assets(*keys).downstream()
 
 

@@ -12,7 +12,6 @@ from dataclasses import replace
 
 from sources import catalog
 from sources.fetch import Retrieval, fetch
-from sources.registry import BY_ID
 
 import geopandas as gpd
 import pandas as pd
@@ -27,26 +26,18 @@ def ingest(con, dataset_id: str, *, validate=None, **fetch_kwargs) -> tuple[Retr
     ``validate(con)``, if given, runs on the new table inside the same transaction and returns a
     list of problems: when there are any, the load is rolled back (the previous table and its
     provenance stay, so no later job builds on the rejected version).
-    Multi-file datasets (``SourceSpec.files``) fetch every file; their provenance row gets the total
+    Multi-file datasets (``Dataset.files``) fetch every file; their provenance row gets the total
     size and a SHA-256 over the sorted ``name:sha256`` lines of the files (listed in ``note``).
     """
-    spec = BY_ID[dataset_id]
     ds = catalog.get(dataset_id)
-    if spec.files:
-        parts = [(key, fetch(replace(ds, mirror_path=path, url=url), **fetch_kwargs))
-                 for key, path, url in spec.files]
-        df = spec.parse([(key, r.path) for key, r in parts])
-        retrieval = combine(ds, [r for _, r in parts])
-    else:
-        retrieval = fetch(ds, **fetch_kwargs)
-        df = spec.parse(retrieval.path)
+    df, retrieval = retrieve_and_parse(ds, **fetch_kwargs)
     warehouse.init_schema(con)
     con.execute("begin")
     try:
-        rows = warehouse.load_raw(con, spec.table, df, source_id=ds.id, vintage=ds.vintage)
+        rows = warehouse.load_raw(con, ds.table, df, source_id=ds.id, vintage=ds.vintage)
         columns = [r[0] for r in con.execute(
             "select column_name from information_schema.columns where table_schema = 'raw' "
-            "and table_name = ? order by ordinal_position", [spec.table]).fetchall()]
+            "and table_name = ? order by ordinal_position", [ds.table]).fetchall()]
         warehouse.record_source(con, ds, retrieval, rows, columns)
         if validate is not None and validate(con):
             con.execute("rollback")
@@ -56,6 +47,17 @@ def ingest(con, dataset_id: str, *, validate=None, **fetch_kwargs) -> tuple[Retr
         con.execute("rollback")
         raise
     return retrieval, rows
+
+
+def retrieve_and_parse(ds, **fetch_kwargs) -> tuple[pd.DataFrame, Retrieval]:
+    """Fetch a dataset's file(s) and parse them into its raw table (nothing is written)."""
+    if ds.files:
+        parts = [(key, fetch(replace(ds, mirror_path=path, url=url), **fetch_kwargs))
+                 for key, path, url in ds.files]
+        df = ds.parse([(key, r.path) for key, r in parts])
+        return df, combine(ds, [r for _, r in parts])
+    retrieval = fetch(ds, **fetch_kwargs)
+    return ds.parse(retrieval.path), retrieval
 
 
 def combine(ds, retrievals: list[Retrieval]) -> Retrieval:

@@ -97,13 +97,17 @@ import pandas as pd
 
 from .dataset import LO2, Dataset
 from .errors import SourceFormatError
-from .tabular import check_codes, read_delimited, to_number
+from .tabular import concat_files, check_codes, read_delimited, to_number
 
 DATASET_ID = "annuaire_education"
 
 DATASETS: list[Dataset] = [
     Dataset(
         id=DATASET_ID,
+        table="annuaire_education",
+        parser="annuaire_education:parse_classified",
+        description='Éducation nationale directory of establishments (type, sector, pupils, coordinates).',
+        family="education",
         title=(
             "Annuaire de l'éducation : écoles, collèges, lycées, CIO et autres établissements "
             "(type, secteur, effectifs, localisation)"
@@ -118,6 +122,8 @@ DATASETS: list[Dataset] = [
         vintage="Octobre 2025 (fichier mis à jour quotidiennement par le ministère)",
         mirror_path="annuaire_education/fr-en-annuaire-education_extrait_pdl.csv",
         layout="derived",
+        official_layout=False,
+        official_reason="only the mirror's derived layout is parsed so far",
         note=(
             "Mirror: 12 of the 72 columns of the national file (third-party snapshot, Data For Good "
             "ODIS project, October 2025), cut to region 52, plus longitude/latitude decoded from the "
@@ -296,3 +302,8 @@ def classify(df: pd.DataFrame) -> pd.DataFrame:
         for name, vg, cat in zip(out["name"], out["voie_generale"], out["category"])
     ]
     return out
+
+
+def parse_classified(path: Path) -> pd.DataFrame:
+    """:func:`parse` then :func:`classify`: the raw table of ``annuaire_education``."""
+    return classify(parse(path))

@@ -58,6 +58,10 @@ FAP_ID = "fap_2021"
 DATASETS: list[Dataset] = [
     Dataset(
         id=BMO_ID,
+        table="bmo_2024",
+        parser="bmo:parse_bmo",
+        description='BMO 2024 recruitment projects by employment basin x occupation (FAP-2021).',
+        family="bmo",
         title="Enquête Besoins en main-d'œuvre (BMO) 2024 : projets de recrutement par bassin d'emploi et métier",
         publisher="France Travail, avec le Crédoc",
         url="https://www.data.gouv.fr/api/1/datasets/r/4319f5e8-a8e6-476c-8da0-c0d3439ebb55",
@@ -66,6 +70,8 @@ DATASETS: list[Dataset] = [
         vintage="BMO 2024 (enquête de l'automne 2023, publiée en avril 2024) ; bassins 2024",
         mirror_path="bmo/bmo_2024_pdl.csv",
         layout="derived",
+        official_layout=False,
+        official_reason="only the mirror's derived layout is parsed so far",
         note=(
             "The official URL serves an Excel workbook (zip/xlsx), which the parser does not read; "
             "the mirror is its sheet BMO_2024_open_data saved as ';' CSV (UTF-8), rows REG == 52, "
@@ -75,6 +81,10 @@ DATASETS: list[Dataset] = [
     ),
     Dataset(
         id=BASINS_ID,
+        table="bmo_bassins",
+        parser="bmo:parse_basin_communes",
+        description='Commune → France Travail employment basin (BMO 2024), COG ~2021.',
+        family="bmo",
         title="Bassins d'emploi BMO : table de correspondance commune → bassin",
         publisher="France Travail (zonage de l'enquête BMO, via jbesan/13_odis_stream2)",
         url=(
@@ -93,6 +103,10 @@ DATASETS: list[Dataset] = [
     ),
     Dataset(
         id=FAP_ID,
+        table="fap_2021",
+        parser="bmo:parse_fap",
+        description='FAP-2021 occupation families (DARES).',
+        family="bmo",
         title="Nomenclature des familles professionnelles FAP-2021 (341, 228, 86 et 22 postes)",
         publisher="DARES (table publiée dans dataforgoodfr/13_odis)",
         url=(

@@ -12,17 +12,28 @@ mirror directory (a copy of the official files cut to the region, see ``../share
   must derive the same table from it. Each parser documents which layouts it reads; given a layout
   it does not know, it stops with a :class:`~sources.errors.SourceFormatError` naming the file.
 
-Datasets of each thematic module are declared in that module (``DATASETS``) and gathered here.
+Datasets of each thematic module are declared in that module (``DATASETS``), one record each
+(:class:`sources.dataset.Dataset`: URL, layouts, parser, raw table, refresh family, licence), and
+gathered and checked here at import: any inconsistency raises :class:`CatalogError`.
 """
 
 from __future__ import annotations
 
-from .dataset import LO2, Dataset
+import functools
+import importlib
+import inspect
+import sys
+
+from .dataset import FAMILIES, LO2, Dataset
 
 
 _DATASETS = [
     Dataset(
         id="cog_communes_2026",
+        table="cog_communes_2026",
+        parser="cog:parse_communes",
+        description='Communes of COG 2026 (current, delegated, associated) with population municipale 2023.',
+        family="recensement",
         title="Code officiel géographique 2026 : communes (actuelles, déléguées, associées) et populations légales 2023",
         publisher="INSEE (paquet Etalab @etalab/decoupage-administratif 6.0.0)",
         url="https://unpkg.com/@etalab/decoupage-administratif@6.0.0/data/communes.json",
@@ -33,6 +44,10 @@ _DATASETS = [
     ),
     Dataset(
         id="cog_epci_2026",
+        table="cog_epci_2026",
+        parser="cog:parse_epci",
+        description='EPCI of 2026 and their member communes (including members outside the region).',
+        family="recensement",
         title="EPCI à fiscalité propre au 1er janvier 2026 et leurs communes membres",
         publisher="DGCL / INSEE (paquet Etalab @etalab/decoupage-administratif 6.0.0)",
         url="https://unpkg.com/@etalab/decoupage-administratif@6.0.0/data/epci.json",
@@ -43,6 +58,10 @@ _DATASETS = [
     ),
     Dataset(
         id="cog_departements_2026",
+        table="cog_departements_2026",
+        parser="cog:parse_simple",
+        description='Départements of 2026.',
+        family="recensement",
         title="Départements au 1er janvier 2026",
         publisher="INSEE (paquet Etalab @etalab/decoupage-administratif 6.0.0)",
         url="https://unpkg.com/@etalab/decoupage-administratif@6.0.0/data/departements.json",
@@ -53,6 +72,10 @@ _DATASETS = [
     ),
     Dataset(
         id="cog_regions_2026",
+        table="cog_regions_2026",
+        parser="cog:parse_simple",
+        description='Régions of 2026.',
+        family="recensement",
         title="Régions au 1er janvier 2026",
         publisher="INSEE (paquet Etalab @etalab/decoupage-administratif 6.0.0)",
         url="https://unpkg.com/@etalab/decoupage-administratif@6.0.0/data/regions.json",
@@ -63,6 +86,10 @@ _DATASETS = [
     ),
     Dataset(
         id="cog_communes_2024",
+        table="cog_communes_2024",
+        parser="cog:parse_communes",
+        description='Communes of COG 2024 (for definitions written in COG 2024 and the commune history).',
+        no_refresh='frozen vintage: COG 2024 is kept to read definitions written in 2024 codes; it never changes',
         title="Code officiel géographique 2024 : communes (actuelles, déléguées, associées)",
         publisher="INSEE (paquet Etalab @etalab/decoupage-administratif 4.1.0)",
         url="https://unpkg.com/@etalab/decoupage-administratif@4.1.0/data/communes.json",
@@ -73,6 +100,10 @@ _DATASETS = [
     ),
     Dataset(
         id="clpe_communes",
+        table="clpe_communes",
+        parser="clpe:parse",
+        description='France Travail CLPE referential: commune → local territory (Clefop perimeters).',
+        family="annuaire",
         title="Comités locaux pour l'emploi (CLPE, périmètres des Clefop) : référentiel commune → territoire",
         publisher="France Travail (référentiel CLPE, via gip-inclusion/pilotage-airflow)",
         url="https://raw.githubusercontent.com/gip-inclusion/pilotage-airflow/4f69095f997e8019362230753b33f4ee8108cf62/dbt/seeds/ref_clpe_ft.csv",
@@ -87,6 +118,10 @@ _DATASETS = [
     ),
     Dataset(
         id="insee_pop_historiques",
+        table="population_historique",
+        parser="populations:parse",
+        description='INSEE municipal populations 2010, 2015, 2020-2022 by commune, 2026 geography.',
+        family="recensement",
         title="Séries historiques des populations municipales 2010-2022 (géographie 2026)",
         publisher="INSEE",
         url="https://api.insee.fr/melodi/file/DS_POPULATIONS_HISTORIQUES/DS_POPULATIONS_HISTORIQUES_CSV_FR",
@@ -95,6 +130,8 @@ _DATASETS = [
         vintage="RP 2010, 2015, 2020, 2021, 2022 ; géographie 2026",
         mirror_path="insee_rp/populations_historiques_pmun_2010_2022_geo2026_r52.csv",
         layout="derived",
+        official_layout=False,
+        official_reason="only the mirror's derived layout is parsed so far",
         note=(
             "Mirror: one row per commune (CODGEO; PMUN2010..PMUN2022), reshaped from the Melodi "
             "dataset DS_POPULATIONS_HISTORIQUES (rows GEO_OBJECT=COM, measure PMUN). The official "
@@ -103,7 +140,89 @@ _DATASETS = [
     ),
 ]
 
-DATASETS: dict[str, Dataset] = {d.id: d for d in _DATASETS}
+# Every module that declares datasets, explicitly: a module that fails to import stops the program.
+MODULES = ("catalog", "census", "urssaf", "france_travail", "bmo", "chomage", "dares", "annuaire_education",
+           "inserjeunes", "parcoursup", "orion", "dila", "ofa", "contours", "zonages", "cog_history")
+
+
+class CatalogError(RuntimeError):
+    """An inconsistent dataset declaration, found when the catalogue is imported."""
+
+
+def _gather() -> list[Dataset]:
+    found = []
+    for name in MODULES:
+        module = sys.modules[__name__] if name == "catalog" else importlib.import_module(f"sources.{name}")
+        declared = _DATASETS if name == "catalog" else getattr(module, "DATASETS", None)
+        if not declared:
+            raise CatalogError(f"sources.{name} declares no DATASETS")
+        found.extend(declared)
+    return found
+
+
+def _resolve(ds: Dataset):
+    module_name, _, function = ds.parser.partition(":")
+    if not module_name or not function:
+        raise CatalogError(f"{ds.id}: parser {ds.parser!r} is not of the form 'module:function'")
+    try:
+        module = importlib.import_module(f"sources.{module_name}")
+    except ImportError as exc:
+        raise CatalogError(f"{ds.id}: parser module sources.{module_name} cannot be imported ({exc})") from exc
+    fn = getattr(module, function, None)
+    if not callable(fn):
+        raise CatalogError(f"{ds.id}: sources.{module_name} has no function {function!r}")
+    if "dataset_id" in inspect.signature(fn).parameters:
+        return functools.partial(fn, dataset_id=ds.id)
+    return fn
+
+
+def check(datasets: list[Dataset]) -> dict[str, Dataset]:
+    """Every declaration complete and consistent, or :class:`CatalogError` naming the dataset."""
+    by_id: dict[str, Dataset] = {}
+    tables: dict[str, str] = {}
+    problems = []
+    for ds in datasets:
+        if ds.id in by_id:
+            problems.append(f"{ds.id}: declared twice")
+            continue
+        by_id[ds.id] = ds
+        missing = [f for f in ("title", "publisher", "url", "licence", "vintage", "mirror_path", "table",
+                               "parser", "description") if not getattr(ds, f)]
+        if missing:
+            problems.append(f"{ds.id}: missing {', '.join(missing)}")
+        if not ds.url.startswith("https://"):
+            problems.append(f"{ds.id}: url must be https ({ds.url!r})")
+        if ds.layout not in ("official", "derived"):
+            problems.append(f"{ds.id}: layout must be 'official' or 'derived', not {ds.layout!r}")
+        if ds.table in tables:
+            problems.append(f"{ds.id}: raw table {ds.table!r} already used by {tables[ds.table]}")
+        tables[ds.table] = ds.id
+        if ds.family is None and not ds.no_refresh:
+            problems.append(f"{ds.id}: no refresh family and no reason (no_refresh)")
+        if ds.family is not None and ds.family not in FAMILIES:
+            problems.append(f"{ds.id}: unknown refresh family {ds.family!r} (known: {', '.join(FAMILIES)})")
+        if ds.family is not None and ds.no_refresh:
+            problems.append(f"{ds.id}: both a refresh family and a no_refresh reason")
+        if not ds.official_layout and not ds.official_reason:
+            problems.append(f"{ds.id}: official_layout is False without a reason (official_reason)")
+        for key, path, url in ds.files:
+            if not (key and path and url.startswith("https://")):
+                problems.append(f"{ds.id}: incomplete file entry {(key, path, url)!r}")
+        try:
+            _PARSERS[ds.id] = _resolve(ds)
+        except CatalogError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise CatalogError("inconsistent dataset declarations:\n  " + "\n  ".join(problems))
+    return by_id
+
+
+_PARSERS: dict = {}
+
+
+def parser_of(ds: Dataset):
+    """The parsing function of ``ds`` (``dataset_id`` bound when the function takes it)."""
+    return _PARSERS.get(ds.id) or _resolve(ds)
 
 
 def get(dataset_id: str) -> Dataset:
@@ -114,22 +233,8 @@ def get(dataset_id: str) -> Dataset:
         raise KeyError(f"unknown dataset id {dataset_id!r}; known ids: {known}") from None
 
 
-def _gather() -> list[Dataset]:
-    """Datasets declared by the thematic modules (each module lists its own files)."""
-    from . import (annuaire_education, bmo, census, chomage, dares, dila, france_travail, inserjeunes,
-                   ofa, orion, parcoursup, urssaf)
-
-    modules = [census, urssaf, france_travail, bmo, chomage, dares, annuaire_education, inserjeunes,
-               parcoursup, orion, dila, ofa]
-    for optional in ("contours", "zonages", "cog_history"):
-        try:
-            modules.append(__import__(f"sources.{optional}", fromlist=["DATASETS"]))
-        except ImportError:
-            pass
-    return [d for m in modules for d in m.DATASETS]
+def in_family(family: str) -> list[Dataset]:
+    return [d for d in DATASETS.values() if d.family == family]
 
 
-for _d in _gather():
-    if _d.id in DATASETS and DATASETS[_d.id] != _d:
-        raise RuntimeError(f"dataset id {_d.id!r} declared twice with different descriptions")
-    DATASETS[_d.id] = _d
+DATASETS: dict[str, Dataset] = check(_gather())

@@ -147,6 +147,10 @@ _COMPARATEUR_PAGE = "https://www.insee.fr/fr/statistiques/2521169"
 DATASETS: list[Dataset] = [
     Dataset(
         id=DOSSIER_ID,
+        table="census_dossier_complet_2022",
+        parser="census:parse_dossier_complet",
+        description='Census 2022 by commune (dossier complet subset): age bands, households, activity by age; long table.',
+        family="recensement",
         title=(
             "Dossier complet (extrait) : population par tranche d'âge, actifs et chômeurs par âge, "
             "ménages et familles (RP 2022), créations d'entreprises, tourisme, électeurs, équipements"
@@ -162,6 +166,8 @@ DATASETS: list[Dataset] = [
         ),
         mirror_path="insee_rp/dossier_complet_light_rp2022_r52.csv",
         layout="derived",
+        official_layout=False,
+        official_reason="only the mirror's derived layout is parsed so far",
         note=(
             "Mirror: a 39-column subset of the national dossier complet (column names and values "
             "INSEE's), copied from GitHub repo watashi-clara/outil_decisionel (commit dd9dfab7, "
@@ -174,6 +180,10 @@ DATASETS: list[Dataset] = [
     ),
     Dataset(
         id=COMPARATEUR_2022_ID,
+        table="census_comparateur_2022",
+        parser="census:parse_comparateur_2022",
+        description='Comparateur de territoires RP2022: area, births/deaths, housing, jobs, income; long table.',
+        family="recensement",
         title=(
             "Comparateur de territoires, base communale : population, logement, emploi, "
             "chômage (RP 2022), revenus et pauvreté (Filosofi 2021), établissements (2024)"
@@ -199,6 +209,10 @@ DATASETS: list[Dataset] = [
     ),
     Dataset(
         id=COMPARATEUR_2018_ID,
+        table="census_comparateur_2018",
+        parser="census:parse_comparateur_2018",
+        description='Comparateur de territoires RP2018 in 2021 geography; long table.',
+        family="recensement",
         title=(
             "Comparateur de territoires, base communale : population, logement, emploi, "
             "chômage (RP 2018), revenus et pauvreté (Filosofi 2019), établissements (2018)"

@@ -79,6 +79,10 @@ _ZE_PAGE = "https://www.insee.fr/fr/statistiques/1893230"
 DATASETS: list[Dataset] = [
     Dataset(
         id=ZE_ID,
+        table="chomage_ze",
+        parser="chomage:parse_ze_rates",
+        description="Localised unemployment rates by zone d'emploi 2020, quarterly 2003-2023.",
+        family="emploi_trimestriel",
         title="Taux de chômage localisés par zone d'emploi 2020, trimestriels, 2003-T1 à 2023-T3",
         publisher="INSEE",
         url=_ZE_XLSX,
@@ -87,6 +91,8 @@ DATASETS: list[Dataset] = [
         vintage="2003-T1 à 2023-T3 (édition de décembre 2023) ; zones d'emploi 2020",
         mirror_path="insee/insee_taux_chomage_localise_zone_emploi_2003T1_2023T3_pdl.csv",
         layout="derived",
+        official_layout=False,
+        official_reason="only the mirror's derived layout is parsed so far",
         note=(
             "The official URL serves an Excel workbook, which the parser does not read; the mirror is "
             "its sheet txcho_ze (header on row 6, columns and values unchanged) saved as ';' CSV, cut to the 21 zones of region 52 and the 2 interregional zones "
@@ -96,6 +102,10 @@ DATASETS: list[Dataset] = [
     ),
     Dataset(
         id=ZE_PARTS_ID,
+        table="chomage_ze_parties",
+        parser="chomage:parse_ze_rates",
+        description="Localised unemployment rates of the region parts of interregional zones d'emploi.",
+        family="emploi_trimestriel",
         title="Taux de chômage localisés des parties régionales des zones d'emploi interrégionales, 2003-T1 à 2023-T3",
         publisher="INSEE",
         url=_ZE_XLSX,
@@ -104,6 +114,8 @@ DATASETS: list[Dataset] = [
         vintage="2003-T1 à 2023-T3 (édition de décembre 2023) ; zones d'emploi 2020",
         mirror_path="insee/insee_taux_chomage_localise_ze_parties_regionales_2003T1_2023T3_pdl.csv",
         layout="derived",
+        official_layout=False,
+        official_reason="only the mirror's derived layout is parsed so far",
         note=(
             "Same workbook as insee_chomage_ze (not read by the parser): sheet 'txcho_parties reg' "
             "saved as ';' CSV, cut to the Pays de la Loire parts (5251 Alençon, 5262 Redon)."
@@ -111,6 +123,10 @@ DATASETS: list[Dataset] = [
     ),
     Dataset(
         id=BDM_ID,
+        table="chomage_dep_reg",
+        parser="chomage:parse_bdm_rates",
+        description='Localised unemployment rates, France métropolitaine, region and départements, quarterly to 2024.',
+        family="emploi_trimestriel",
         title="Taux de chômage localisés trimestriels : France métropolitaine, Pays de la Loire et ses départements, 2000-T1 à 2024-T4",
         publisher="INSEE (Banque de données macroéconomiques, famille TAUX-CHOMAGE)",
         url="https://bdm.insee.fr/series/sdmx/data/SERIES_BDM/" + "+".join(IDBANKS),
@@ -119,6 +135,8 @@ DATASETS: list[Dataset] = [
         vintage="2000-T1 à 2024-T4 (extraction du 21/03/2025)",
         mirror_path="insee/insee_bdm_taux_chomage_localise_region_dep_2000T1_2024T4_pdl.csv",
         layout="derived",
+        official_layout=False,
+        official_reason="only the mirror's derived layout is parsed so far",
         note=(
             "Mirror: sheet valeurs_trimestrielles of the BDM family download 'TAUX-CHOMAGE' (xlsx), "
             "7 series kept, saved as ';' CSV. The official URL (SDMX API, pattern to verify) serves "
@@ -127,6 +145,10 @@ DATASETS: list[Dataset] = [
     ),
     Dataset(
         id=ZE_COMPOSITION_ID,
+        table="ze2020_communes",
+        parser="chomage:parse_ze_composition",
+        description="Commune → zone d'emploi 2020 (COG 2023) with its region part.",
+        family="recensement",
         title="Zones d'emploi 2020 : composition communale au 1er janvier 2023",
         publisher="INSEE",
         url="https://www.insee.fr/fr/statistiques/fichier/4652957/ZE2020_au_01-01-2023.zip",
@@ -135,6 +157,8 @@ DATASETS: list[Dataset] = [
         vintage="zonage 2020 ; communes COG 2023",
         mirror_path="insee/insee_ze2020_composition_communale_geo2023_pdl.csv",
         layout="derived",
+        official_layout=False,
+        official_reason="only the mirror's derived layout is parsed so far",
         note=(
             "The official URL serves a zip of an Excel workbook, which the parser does not read; the "
             "mirror is its sheet Composition_communale (header on row 6, columns unchanged) saved as "

@@ -34,6 +34,10 @@ REQUIRED = ["TYPECOM", "COM", "DEP", "LIBELLE", "COMPARENT"]
 DATASETS = [
     Dataset(
         id=DATASET_ID,
+        table="v_commune_2024",
+        parser="cog_history:parse_v_commune",
+        description='INSEE v_commune_2024: current, delegated and associated communes of COG 2024.',
+        no_refresh='frozen vintage: the 2024 commune list behind the commune history; it never changes',
         title="Code officiel géographique 2024 : liste des communes (communes, communes déléguées et associées)",
         publisher="INSEE",
         url="https://www.insee.fr/fr/statistiques/fichier/7766585/v_commune_2024.csv",
@@ -51,6 +55,10 @@ DATASETS = [
     ),
     Dataset(
         id="cog_epci_2024",
+        table="cog_epci_2024",
+        parser="cog:parse_epci",
+        description='EPCI of 2024 and their member communes (definitions written in COG 2024).',
+        no_refresh='frozen vintage: EPCI of 2024, kept to read definitions written in 2024 codes; it never changes',
         title="EPCI à fiscalité propre au 1er janvier 2024 et leurs communes membres",
         publisher="DGCL / INSEE (paquet Etalab @etalab/decoupage-administratif 4.1.0)",
         url="https://unpkg.com/@etalab/decoupage-administratif@4.1.0/data/epci.json",

@@ -59,6 +59,10 @@ METIERS_ID = "metiers_en_tension_2024"
 DATASETS: list[Dataset] = [
     Dataset(
         id=TENSIONS_ID,
+        table="dares_tensions_2019",
+        parser="dares:parse_tensions",
+        description='DARES occupational tension indicators 2019 (FAP-2009), national, region, départements.',
+        family="bmo",
         title="Indicateurs de tension sur le marché du travail par famille professionnelle, 2019 "
         "(France, Pays de la Loire, départements)",
         publisher="DARES et Pôle emploi (dépôt StatDares/PortraitStatMetiers)",
@@ -79,6 +83,10 @@ DATASETS: list[Dataset] = [
     ),
     Dataset(
         id=METIERS_ID,
+        table="metiers_en_tension_2024",
+        parser="dares:parse_metiers_en_tension",
+        description='Official list of occupations in shortage (arrêté of 1 March 2024), region rows.',
+        family="bmo",
         title="Liste des métiers en tension (arrêté du 1er mars 2024), Pays de la Loire",
         publisher="Ministère du Travail (arrêté du 1er mars 2024, JORF du 2 mars 2024), table de jbesan/13_odis_stream2",
         url=(

@@ -52,6 +52,10 @@ API_EXPORT_URL = (
 DATASETS = [
     Dataset(
         id=DATASET_ID,
+        table="dila_annuaire_2016",
+        parser="dila:parse",
+        description='DILA local public services (guidance/employment types), 2014-2016 snapshot.',
+        family="annuaire",
         title=(
             "Annuaire de l'administration – Base de données locales (Service-Public.fr) : points "
             "d'accueil orientation et emploi (instantané 2016)"
@@ -63,6 +67,8 @@ DATASETS = [
         vintage="2014–2016 (champ update : 2009–2016, surtout 2014–2015)",
         mirror_path="dila_annuaire_local_2016/annuaire-services-publics-locaux-2016_pdl_orientation-emploi.jsonl",
         layout="derived",
+        official_layout=False,
+        official_reason="only the mirror's derived layout is parsed so far",
         note=(
             "Mirror: the 2016 snapshot converted to flat JSON Lines by Etalab (GitHub "
             "cquest/annuaire-services-publics, commit f7713da8), kept for the 5 départements and 16 "

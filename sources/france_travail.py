@@ -61,18 +61,30 @@ import pandas as pd
 
 from .dataset import LO2, Dataset
 from .errors import SourceFormatError
-from .tabular import check_codes, check_unique, read_delimited, to_number
+from .tabular import concat_files, check_codes, check_unique, read_delimited, to_number
 
 DEFM_COMMUNES_ID = "dares_defm_communes"
 AGENCIES_ID = "pe_agences_2019"
 DEFM_EPCI_YEARS = (2018, 2019)
 EPCI_FILE_KINDS = ("categorie_abc", "categorie_a", "categorie", "anciennete")
 _EPCI_FILE = "france_travail/pole_emploi_defm_epci_dec{year}_{kind}_pdl.csv"
+_PE_EPCI = ("https://raw.githubusercontent.com/pauldechorgnat/data-chomage/"
+            "c7ca3396b0924e6a2fc98ec6d88a5ac4b5966a4e/clean_data/{kind}/{year}.csv")
 _EPCI_REPO = "https://github.com/pauldechorgnat/data-chomage/tree/c7ca3396b0924e6a2fc98ec6d88a5ac4b5966a4e/clean_data"
+
+def _defm_epci_files(year: int) -> tuple[tuple[str, str, str], ...]:
+    """(kind, mirror path, URL of the cleaned CSV) of the four EPCI files of ``year``."""
+    return tuple((kind, _EPCI_FILE.format(year=year, kind=kind), _PE_EPCI.format(kind=kind, year=year))
+                 for kind in EPCI_FILE_KINDS)
+
 
 DATASETS: list[Dataset] = [
     Dataset(
         id=DEFM_COMMUNES_ID,
+        table="defm_communes",
+        parser="france_travail:parse_defm_communes",
+        description='Job seekers A+B+C by commune of residence, Q4 average, 2015-2024 (rounded to 5).',
+        family="emploi_trimestriel",
         title="Demandeurs d'emploi inscrits à France Travail en catégories A, B, C par commune "
         "(moyenne du 4e trimestre), 2015-2024",
         publisher="DARES / France Travail (extraction MayetSoft/rouages.fr)",
@@ -86,6 +98,8 @@ DATASETS: list[Dataset] = [
         vintage="4e trimestre 2015 à 2024 ; communes COG 2025",
         mirror_path="france_travail/dares_defm_communales_abc_t4_2015_2024_pdl.csv",
         layout="derived",
+        official_layout=False,
+        official_reason="only the mirror's derived layout is parsed so far",
         note=(
             "Mirror: categories ABC, sexe Total, age Total, 4th quarters only, rebuilt from the job "
             "seeker series of the rouages.fr JSON with the official column names. The official URL "
@@ -97,6 +111,11 @@ DATASETS: list[Dataset] = [
     *[
         Dataset(
             id=f"pe_defm_epci_{year}",
+            table=f"defm_epci_{year}",
+            parser="france_travail:parse_defm_epci_files",
+            description=f"Job seekers by EPCI, December {year}, by sex/age/diploma/registration length.",
+            files=_defm_epci_files(year),
+            no_refresh=f"historical snapshot (December {year}) that the publisher no longer updates",
             title=f"Demandeurs d'emploi par EPCI en décembre {year} : catégories, sexe et âge, "
             "niveau de diplôme, ancienneté d'inscription",
             publisher="Pôle emploi (fichiers nettoyés par pauldechorgnat/data-chomage)",
@@ -107,6 +126,8 @@ DATASETS: list[Dataset] = [
             vintage=f"décembre {year} ; EPCI au 1er janvier 2020",
             mirror_path=_EPCI_FILE.format(year=year, kind="categorie_abc"),
             layout="derived",
+            official_layout=False,
+            official_reason="only the mirror's derived layout is parsed so far",
             note=(
                 f"Four companion files (see defm_epci_files({year})): categorie, categorie_a, "
                 "categorie_abc, anciennete. They are the cleaned CSVs of "
@@ -119,6 +140,10 @@ DATASETS: list[Dataset] = [
     ],
     Dataset(
         id=AGENCIES_ID,
+        table="pe_agences_2019",
+        parser="france_travail:parse_agencies",
+        description='Pôle emploi (France Travail) sites of the region, November 2019.',
+        family="annuaire",
         title="Sites Pôle emploi (agences locales, directions territoriales et régionale), novembre 2019",
         publisher="Pôle emploi, référentiel des sites (via gip-inclusion/les-emplois)",
         url=(
@@ -406,3 +431,9 @@ def parse_agencies(path: Path, dataset_id: str = AGENCIES_ID) -> pd.DataFrame:
             "region": _clean(df["REGION"]) if "REGION" in df.columns else "",
         }
     ).reset_index(drop=True)
+
+
+def parse_defm_epci_files(items, dataset_id: str) -> pd.DataFrame:
+    """The four EPCI files of one December (``pe_defm_epci_<year>``), as one table."""
+    year = int(dataset_id.rsplit("_", 1)[-1])
+    return concat_files(items, lambda p, kind: parse_defm_epci(p, year=year))

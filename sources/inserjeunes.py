@@ -113,7 +113,7 @@ import pandas as pd
 
 from .dataset import LO2, Dataset
 from .errors import SourceFormatError
-from .tabular import check_codes, check_unique, read_delimited, to_number
+from .tabular import concat_files, check_codes, check_unique, read_delimited, to_number
 
 LYCEES_ID = "inserjeunes_lycees"
 CFA_ID = "inserjeunes_cfa"
@@ -133,6 +133,11 @@ LYCEE_URLS: dict[str, str] = {c: f"{_TRAJECTOIRES}depp-2022-etablissements-{c}-p
 DATASETS: list[Dataset] = [
     Dataset(
         id=LYCEES_ID,
+        table="inserjeunes_lycees",
+        parser="inserjeunes:parse_lycee_files",
+        description='InserJeunes rates per vocational lycée, 5 cohorts.',
+        files=tuple((c, p, LYCEE_URLS[c]) for c, p in LYCEE_FILES.items()),
+        family="education",
         title=(
             "InserJeunes : poursuite d'études et insertion dans l'emploi des élèves de la voie "
             "professionnelle, par lycée (taux d'emploi à 6 mois, taux attendu, valeur ajoutée)"
@@ -147,6 +152,8 @@ DATASETS: list[Dataset] = [
         vintage="Cumuls 2018-2019 à 2022-2023 (fichiers DEPP diffusés en 2022-2024)",
         mirror_path=LYCEE_FILES["2022_2023"],
         layout="derived",
+        official_layout=False,
+        official_reason="only the mirror's derived layout is parsed so far",
         note=(
             "Mirror: the DEPP establishment files, one per cohort (LYCEE_FILES), as kept by the "
             "InserJeunes exposition team (GitHub mission-apprentissage/trajectoires-pro, commit "
@@ -157,6 +164,10 @@ DATASETS: list[Dataset] = [
     ),
     Dataset(
         id=CFA_ID,
+        table="inserjeunes_cfa",
+        parser="inserjeunes:parse_cfa",
+        description='InserJeunes rates per CFA (apprenticeship), 6 cohorts.',
+        family="education",
         title=(
             "InserJeunes : poursuite d'études et insertion dans l'emploi des apprentis, par centre de "
             "formation d'apprentis (CFA)"
@@ -180,6 +191,10 @@ DATASETS: list[Dataset] = [
     ),
     Dataset(
         id=REGION_ID,
+        table="inserjeunes_region",
+        parser="inserjeunes:parse_region",
+        description='InserJeunes counts and rates by region x diploma.',
+        family="education",
         title=(
             "InserJeunes par diplôme pour la région : effectifs en année terminale, sortants, en emploi "
             "à 6, 12, 18 et 24 mois, en poursuite d'études (voie scolaire et apprentissage)"
@@ -434,3 +449,8 @@ def _add_rates(out: pd.DataFrame, raw: pd.DataFrame, rates: list[str], file_name
 def _order(out: pd.DataFrame, rates: list[str]) -> pd.DataFrame:
     first = [c for c in ("uai", "name", "cohort", "population") if c in out.columns]
     return out[first + rates + [f"{r}_status" for r in rates] + ["_line"]].reset_index(drop=True)
+
+
+def parse_lycee_files(items) -> pd.DataFrame:
+    """Every cohort file of ``inserjeunes_lycees`` (``[(cohort, path), …]``), as one table."""
+    return concat_files(items, parse_lycees)

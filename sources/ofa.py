@@ -43,7 +43,7 @@ import pandas as pd
 
 from .dataset import Dataset
 from .errors import SourceFormatError
-from .tabular import read_delimited
+from .tabular import concat_files, read_delimited
 
 NETWORKS_ID = "ofa_referentiel"
 PREPA_ID = "ofa_prepa_apprentissage"
@@ -65,6 +65,11 @@ LICENCE = (
 DATASETS = [
     Dataset(
         id=NETWORKS_ID,
+        table="ofa_referentiel",
+        parser="ofa:parse_network_files",
+        description='Apprenticeship training organisations by network (référentiel UAI-SIRET).',
+        files=tuple((n, f"referentiel_ofa_reseaux/referentiel-reseau-{n}_pdl.csv", NETWORK_URL.format(network=n)) for n in NETWORK_SLUGS),
+        family="education",
         title="Référentiel UAI–SIRET des organismes de formation en apprentissage, par réseau",
         publisher="Mission interministérielle pour l'apprentissage (DGEFP / DNE / ONISEP), Tableau de bord de l'apprentissage",
         url=NETWORK_URL.format(network="greta"),
@@ -81,6 +86,10 @@ DATASETS = [
     ),
     Dataset(
         id=PREPA_ID,
+        table="ofa_prepa_apprentissage",
+        parser="ofa:parse_prepa",
+        description='Apprenticeship organisations with their prépa-apprentissage flag.',
+        family="annuaire",
         title="Organismes de formation en apprentissage et programme Prépa-apprentissage",
         publisher="Mission interministérielle pour l'apprentissage (DGEFP / DNE / ONISEP), Tableau de bord de l'apprentissage",
         url=UPSTREAM + "/organismes/organismes-prepa-apprentissage.csv",
@@ -274,3 +283,8 @@ def parse_prepa(path: Path) -> pd.DataFrame:
         raise SourceFormatError(path, "SIRET listed twice", line=int(row["_line"]), column="siret",
                                 value=row["siret"], dataset_id=PREPA_ID)
     return out.reset_index(drop=True)
+
+
+def parse_network_files(items) -> pd.DataFrame:
+    """Every network file of ``ofa_referentiel`` (``[(network, path), …]``), as one table."""
+    return concat_files(items, lambda p, n: parse_networks([p]))

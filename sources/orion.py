@@ -64,7 +64,7 @@ import pandas as pd
 
 from .dataset import Dataset
 from .errors import SourceFormatError
-from .tabular import check_codes, check_unique, read_delimited, to_number
+from .tabular import concat_files, check_codes, check_unique, read_delimited, to_number
 
 AFFELNET_ID = "orion_affelnet"
 BTS_ID = "orion_bts"
@@ -98,6 +98,11 @@ _PAGE = "https://github.com/mission-apprentissage/tjp-pilotage"
 DATASETS: list[Dataset] = [
     Dataset(
         id=AFFELNET_ID,
+        table="orion_affelnet",
+        parser="orion:parse_affelnet_files",
+        description='Affelnet capacities and first-choice wishes per lycée x MEF, 2021-2022.',
+        files=tuple((str(y), p, AFFELNET_URLS[y]) for y, p in AFFELNET_FILES.items()),
+        family="education",
         title=(
             "Affelnet : capacités d'accueil et premiers vœux par lycée et formation "
             "(2nde professionnelle, CAP, 2nde générale et technologique)"
@@ -115,6 +120,11 @@ DATASETS: list[Dataset] = [
     ),
     Dataset(
         id=BTS_ID,
+        table="orion_bts",
+        parser="orion:parse_bts_files",
+        description='Parcoursup BTS capacities and confirmed wishes, 2022-2024.',
+        files=tuple((str(y), p, BTS_URLS[y]) for y, p in BTS_FILES.items()),
+        family="education",
         title=(
             "Parcoursup : capacités et vœux confirmés des BTS, par lycée, statut scolaire ou "
             "apprentissage"
@@ -132,6 +142,10 @@ DATASETS: list[Dataset] = [
     ),
     Dataset(
         id=CONSTAT_ID,
+        table="orion_constat_2020",
+        parser="orion:parse_constat",
+        description='Pupils per lycée x MEF, constat de rentrée 2020.',
+        family="education",
         title="Constat de rentrée 2020 : élèves par lycée et formation (MEF)",
         publisher=_PUBLISHER,
         url=CONSTAT_URL,
@@ -288,3 +302,13 @@ def parse_constat(path: Path) -> pd.DataFrame:
     })
     check_unique(out, ["uai", "mef"], path, dataset_id=CONSTAT_ID)
     return out.reset_index(drop=True)
+
+
+def parse_affelnet_files(items) -> pd.DataFrame:
+    """Every campaign file of ``orion_affelnet`` (``[(year, path), …]``), as one table."""
+    return concat_files(items, lambda p, y: parse_affelnet(p, int(y)))
+
+
+def parse_bts_files(items) -> pd.DataFrame:
+    """Every session file of ``orion_bts`` (``[(year, path), …]``), as one table."""
+    return concat_files(items, lambda p, y: parse_bts(p, int(y)))

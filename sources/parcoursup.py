@@ -70,6 +70,10 @@ DATASET_ID = "parcoursup_extrait"
 DATASETS: list[Dataset] = [
     Dataset(
         id=DATASET_ID,
+        table="parcoursup",
+        parser="parcoursup:parse",
+        description='Parcoursup offer, simplified third-party extract.',
+        family="education",
         title=(
             "Parcoursup : formations d'enseignement supérieur proposées en Pays de la Loire "
             "(extrait simplifié réalisé par un tiers)"
@@ -87,6 +91,8 @@ DATASETS: list[Dataset] = [
         vintage="Session non indiquée (2024 ou 2025)",
         mirror_path="parcoursup/fr-esr-parcoursup_simplifie_pdl.csv",
         layout="derived",
+        official_layout=False,
+        official_reason="only the mirror's derived layout is parsed so far",
         note=(
             "Third-party derived extract (GitHub crysis421/FRANCUNIV, commit 45e11436, January 2026): "
             "6 of the 118 columns, accents and hyphens stripped from labels, session not stated, rows "

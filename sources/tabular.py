@@ -151,3 +151,15 @@ def to_number(
                 value=df.loc[idx, column], dataset_id=dataset_id,
             )
     return values.astype("float64")
+
+
+def concat_files(items, parse_one, key_column: str | None = None) -> pd.DataFrame:
+    """Parser of a multi-file dataset: ``parse_one(path, key)`` for each ``(key, path)``, the key
+    added as ``key_column`` when the parser did not add it, the tables concatenated."""
+    frames = []
+    for key, path in items:
+        df = parse_one(path, key)
+        if key_column and key_column not in df.columns:
+            df[key_column] = key
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)

@@ -67,6 +67,10 @@ _EXPORT = (
 DATASETS: list[Dataset] = [
     Dataset(
         id=EFFECTIFS_ID,
+        table="urssaf_effectifs_commune",
+        parser="urssaf:parse_effectifs_commune",
+        description='URSSAF private-sector salaried headcount by commune, 2015-2025.',
+        family="emploi_trimestriel",
         title="Effectifs salariés du secteur privé au 31 décembre par commune, 2015-2025",
         publisher="Urssaf Caisse nationale (open.urssaf.fr), agrégation par commune de MayetSoft/rouages.fr",
         url=_EXPORT,
@@ -75,6 +79,8 @@ DATASETS: list[Dataset] = [
         vintage="31/12/2015 à 31/12/2025 ; communes COG 2025",
         mirror_path="urssaf/urssaf_effectifs_salaries_prive_commune_2015_2025_pdl.csv",
         layout="derived",
+        official_layout=False,
+        official_reason="only the mirror's derived layout is parsed so far",
         note=(
             "Mirror: one row per commune (code_commune; code_departement; effectifs_salaries_2015 … "
             "_2025), all APE summed and communes mapped to COG 2025 by a third party (rouages.fr). "
@@ -85,6 +91,10 @@ DATASETS: list[Dataset] = [
     ),
     Dataset(
         id=SECTEURS_ID,
+        table="urssaf_secteurs_2025",
+        parser="urssaf:parse_secteurs",
+        description='URSSAF headcount and establishments by commune x 7 sectors, 2025.',
+        family="emploi_trimestriel",
         title="Effectifs salariés et établissements employeurs du secteur privé par commune et grand secteur, 2025",
         publisher="Urssaf Caisse nationale (open.urssaf.fr), agrégation par commune de MayetSoft/rouages.fr",
         url=_EXPORT,
@@ -93,6 +103,8 @@ DATASETS: list[Dataset] = [
         vintage="31/12/2025 ; communes COG 2025",
         mirror_path="urssaf/urssaf_effectifs_etab_commune_x_grand_secteur_2025_pdl.csv",
         layout="derived",
+        official_layout=False,
+        official_reason="only the mirror's derived layout is parsed so far",
         note=(
             "Mirror: commune × grand secteur (GS1-GS7) for 2025 only, headcount and number of "
             "establishments, aggregated by a third party (rouages.fr); the GSn prefix was restored "

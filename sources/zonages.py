@@ -43,6 +43,10 @@ REGION_CODE = "52"
 DATASETS = [
     Dataset(
         id=DATASET_ID,
+        table="zonages_2024",
+        parser="zonages:parse",
+        description="INSEE table d'appartenance 2024: zones d'emploi 2020, bassins de vie 2022, … (2024 geography).",
+        family="recensement",
         title="Table d'appartenance géographique des communes au 1er janvier 2024 "
               "(EPCI, zones d'emploi 2020, bassins de vie 2022, aires d'attraction, unités urbaines)",
         publisher="INSEE",
@@ -52,6 +56,8 @@ DATASETS = [
         vintage="Géographie au 1er janvier 2024 (mise en ligne le 18/03/2024)",
         mirror_path="zonages/communes_zonages_r52_2024.csv",
         layout="derived",
+        official_layout=False,
+        official_reason="only the mirror's derived layout is parsed so far",
         note=(
             "Mirror: sheet COM of table-appartenance-geo-communes-2024.xlsx, rows REG = 52, joined with "
             "the labels of sheet Zones_supra_communales (LIB_* columns), ';'-separated UTF-8. The "

@@ -56,12 +56,12 @@ def warehouse_db(tmp_path_factory, mirror):
 
     Returns the path of a DuckDB file; open it read-only in tests."""
     from portraits import stages, warehouse
-    from sources.registry import SOURCES
+    from sources.catalog import DATASETS
 
     path = tmp_path_factory.mktemp("warehouse") / "work.duckdb"
     with warehouse.connect(path) as con:
-        for spec in SOURCES:
-            stages.ingest(con, spec.dataset_id, mirror_dir=mirror)
+        for dataset_id in DATASETS:
+            stages.ingest(con, dataset_id, mirror_dir=mirror)
         stages.build_ref(con)
         stages.build_territories(con)
         stages.build_directory(con)

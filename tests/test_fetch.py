@@ -79,9 +79,6 @@ def test_missing_mirror_file_names_path(tmp_path):
 
 
 def test_catalog_lists_every_registered_source():
-    from sources.registry import SOURCES
-
-    for spec in SOURCES:
-        ds = catalog.get(spec.dataset_id)
+    for ds in catalog.DATASETS.values():
         assert ds.url.startswith("https://") and ds.licence and ds.vintage and ds.mirror_path
         assert ds.layout in ("official", "derived")

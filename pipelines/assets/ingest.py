@@ -6,29 +6,31 @@ from dagster import (AssetCheckSpec, AssetExecutionContext, AssetsDefinition, Ma
 
 from portraits import stages, warehouse
 from sources import catalog
-from sources.registry import SOURCES, SourceSpec
+from sources.dataset import Dataset
 
 from ..check_results import SOURCE_CHECK, SOURCE_CHECK_DESCRIPTION, result, source_problems
 from ..resources import PortraitsSettings
 
 
-def asset_name(spec: SourceSpec) -> str:
-    return f"raw_{spec.table}"
+def asset_name(ds: Dataset) -> str:
+    return f"raw_{ds.table}"
 
 
-def _make(spec: SourceSpec) -> AssetsDefinition:
-    ds = catalog.get(spec.dataset_id)
+def _make(ds: Dataset) -> AssetsDefinition:
 
     @asset(
-        name=asset_name(spec),
+        name=asset_name(ds),
         group_name="sources",
         pool="duckdb_writer",
-        description=f"{spec.description}\n\nPublisher: {ds.publisher}. Official URL: {ds.url}. "
-                    f"Licence: {ds.licence}. Vintage: {ds.vintage}. Mirror path: {ds.mirror_path}.",
+        description=f"{ds.description}\n\nPublisher: {ds.publisher}. Official URL: {ds.url}. "
+                    f"Licence: {ds.licence}. Vintage: {ds.vintage}. Mirror path: {ds.mirror_path}. "
+                    f"Refresh: {ds.family or 'none (' + ds.no_refresh + ')'}. "
+                    f"Official layout read: {'yes' if ds.official_layout else 'no (' + ds.official_reason + ')'}.",
         metadata={"dataset_id": ds.id, "url": MetadataValue.url(ds.url), "vintage": ds.vintage,
-                  "layout": ds.layout},
+                  "layout": ds.layout, "official_layout": ds.official_layout,
+                  "refresh_family": ds.family or "none"},
         kinds={"duckdb", "python"},
-        check_specs=[AssetCheckSpec(SOURCE_CHECK, asset=asset_name(spec), blocking=True,
+        check_specs=[AssetCheckSpec(SOURCE_CHECK, asset=asset_name(ds), blocking=True,
                                     description=SOURCE_CHECK_DESCRIPTION)],
     )
     def _ingest(context: AssetExecutionContext, settings: PortraitsSettings) -> MaterializeResult:
@@ -37,17 +39,17 @@ def _make(spec: SourceSpec) -> AssetsDefinition:
         checked: dict = {}
 
         def validate(c) -> list[str]:
-            checked["rows"], checked["problems"] = source_problems(c, settings, spec.table, ds.id)
+            checked["rows"], checked["problems"] = source_problems(c, settings, ds.table, ds.id)
             return checked["problems"]
 
         with warehouse.connect(settings.work_db_path()) as con:
-            retrieval, rows = stages.ingest(con, spec.dataset_id, validate=validate, **settings.fetch_kwargs())
-            preview = con.execute(f'select * from raw."{spec.table}" limit 5').df()
+            retrieval, rows = stages.ingest(con, ds.id, validate=validate, **settings.fetch_kwargs())
+            preview = con.execute(f'select * from raw."{ds.table}" limit 5').df()
         problems = checked["problems"]
         if problems:
-            context.log.error(f"{ds.id}: new version rejected, the previous raw.{spec.table} is kept")
+            context.log.error(f"{ds.id}: new version rejected, the previous raw.{ds.table} is kept")
         context.log.info(f"{ds.id}: {rows} rows from {retrieval.origin} {retrieval.path}")
-        what = f"raw.{spec.table}: {checked['rows']} rows" + (" (rejected, previous table kept)" if problems else "")
+        what = f"raw.{ds.table}: {checked['rows']} rows" + (" (rejected, previous table kept)" if problems else "")
         return MaterializeResult(
             check_results=[result(problems, what)],
             metadata={
@@ -74,5 +76,5 @@ def markdown_table(df) -> str:
     return "\n".join(lines)
 
 
-SOURCE_ASSETS = [_make(spec) for spec in SOURCES]
-ASSET_BY_DATASET = {spec.dataset_id: asset_name(spec) for spec in SOURCES}
+SOURCE_ASSETS = [_make(ds) for ds in catalog.DATASETS.values()]
+ASSET_BY_DATASET = {ds.id: asset_name(ds) for ds in catalog.DATASETS.values()}
