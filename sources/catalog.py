@@ -116,32 +116,10 @@ _DATASETS = [
             "which follows the Clefop perimeters. Not proven identical, commune for commune."
         ),
     ),
-    Dataset(
-        id="insee_pop_historiques",
-        table="population_historique",
-        parser="populations:parse",
-        description='INSEE municipal populations 2010, 2015, 2020-2022 by commune, 2026 geography.',
-        family="recensement",
-        title="Séries historiques des populations municipales 2010-2022 (géographie 2026)",
-        publisher="INSEE",
-        url="https://api.insee.fr/melodi/file/DS_POPULATIONS_HISTORIQUES/DS_POPULATIONS_HISTORIQUES_CSV_FR",
-        page="https://www.insee.fr/fr/statistiques/3698339",
-        licence=LO2,
-        vintage="RP 2010, 2015, 2020, 2021, 2022 ; géographie 2026",
-        mirror_path="insee_rp/populations_historiques_pmun_2010_2022_geo2026_r52.csv",
-        layout="derived",
-        official_layout=False,
-        official_reason="only the mirror's derived layout is parsed so far",
-        note=(
-            "Mirror: one row per commune (CODGEO; PMUN2010..PMUN2022), reshaped from the Melodi "
-            "dataset DS_POPULATIONS_HISTORIQUES (rows GEO_OBJECT=COM, measure PMUN). The official "
-            "URL serves the long Melodi CSV (zipped)."
-        ),
-    ),
 ]
 
 # Every module that declares datasets, explicitly: a module that fails to import stops the program.
-MODULES = ("catalog", "census", "urssaf", "france_travail", "bmo", "chomage", "dares", "annuaire_education",
+MODULES = ("catalog", "populations", "census", "urssaf", "france_travail", "bmo", "chomage", "dares", "annuaire_education",
            "inserjeunes", "parcoursup", "orion", "dila", "ofa", "contours", "zonages", "cog_history")
 
 

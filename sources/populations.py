@@ -17,10 +17,36 @@ from pathlib import Path
 
 import pandas as pd
 
+from .dataset import LO2, Dataset
 from .errors import SourceFormatError
 from .tabular import check_codes, check_unique, read_delimited, read_text, to_number
 
 DATASET_ID = "insee_pop_historiques"
+
+DATASETS: list[Dataset] = [
+    Dataset(
+        id=DATASET_ID,
+        table="population_historique",
+        parser="populations:parse",
+        description='INSEE municipal populations 2010, 2015, 2020-2022 by commune, 2026 geography.',
+        family="recensement",
+        title="Séries historiques des populations municipales 2010-2022 (géographie 2026)",
+        publisher="INSEE",
+        url="https://api.insee.fr/melodi/file/DS_POPULATIONS_HISTORIQUES/DS_POPULATIONS_HISTORIQUES_CSV_FR",
+        page="https://www.insee.fr/fr/statistiques/3698339",
+        licence=LO2,
+        vintage="RP 2010, 2015, 2020, 2021, 2022 ; géographie 2026",
+        mirror_path="insee_rp/populations_historiques_pmun_2010_2022_geo2026_r52.csv",
+        layout="derived",
+        official_layout=False,
+        official_reason="only the mirror's derived layout is parsed so far",
+        note=(
+            "Mirror: one row per commune (CODGEO; PMUN2010..PMUN2022), reshaped from the Melodi "
+            "dataset DS_POPULATIONS_HISTORIQUES (rows GEO_OBJECT=COM, measure PMUN). The official "
+            "URL serves the long Melodi CSV (zipped)."
+        ),
+    ),
+]
 YEAR_COLUMN = re.compile(r"^PMUN(\d{4})$")
 
 
