@@ -9,6 +9,13 @@
     The custom sets remembered under ``var/territories`` (rebuilt by every build).
 ``portraits annuaire orienter --commune CODE --public PUBLIC``
     The reception points serving a public, nearest first (from the published database).
+``portraits sources check [--online] [--download] [--json]``
+    Every dataset: where it would be read from (mirror, cache, URL), the layout recognised, its rows
+    for the region, whether the official layout is read (and why not); exit 1 if one cannot be read.
+
+Every command finds the official files the way the Makefile does: ``PORTRAITS_MIRROR_DIR`` when set,
+else ``../shared/opendata`` beside the project when it exists, else the official URLs (cache in
+``var/cache``).
 """
 
 import argparse
@@ -71,8 +78,84 @@ def remember(files, set_id, cog) -> list[str]:
     return names
 
 
+def _settings():
+    from sources.fetch import cache_dir_setting, mirror_dir_setting
+
+    work = Path(os.environ.get("PORTRAITS_WORK_DB") or "var/work.duckdb")
+    return mirror_dir_setting(), cache_dir_setting(), work
+
+
+def preflight() -> int:
+    """Before a build that ingests: every dataset reachable (mirror, cache or its host), or one
+    French line per dataset that is not, and exit status 2 without starting Dagster."""
+    from sources.inventory import unreachable
+
+    mirror, cache, _work = _settings()
+    missing = unreachable(mirror_dir=mirror, cache_dir=cache)
+    if not missing:
+        return 0
+    where = f"miroir {mirror}" if mirror else "pas de miroir (PORTRAITS_MIRROR_DIR ou ../shared/opendata)"
+    print(f"portraits: {len(missing)} jeu(x) de données inaccessible(s) ({where}) ; rien n'est construit :",
+          file=sys.stderr)
+    for dataset_id, reason in missing:
+        print(f"  {dataset_id} : {reason}", file=sys.stderr)
+    return 2
+
+
+def cmd_sources_check(args) -> int:
+    import json
+
+    from sources.inventory import check_all
+
+    mirror, cache, work = _settings()
+    rows = check_all(mirror_dir=mirror, cache_dir=cache, online=args.online, download=args.download,
+                     work_db=work, only=args.dataset or None)
+    bad = [r for r in rows if not readable(r)]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for r in rows:
+            print(format_check_line(r))
+        n_official = sum(r["official_layout"] for r in rows)
+        print(f"{len(rows)} jeux de données ; {n_official} lus dans la disposition du fichier officiel ; "
+              f"{len(bad)} illisible(s).")
+    for r in bad:
+        print(f"portraits: {r['dataset']} : {r['error'] or 'seulement à son URL, non vérifié (hors ligne ; --online ou --download)'}",
+              file=sys.stderr)
+    return 1 if bad else 0
+
+
+def readable(r: dict) -> bool:
+    if r["error"]:
+        return False
+    if r["rows"] is not None:
+        return True
+    status = r.get("http_status")
+    return isinstance(status, int) and 200 <= status < 300
+
+
+def format_check_line(r: dict) -> str:
+    official = "officielle : oui" if r["official_layout"] else f"officielle : non ({r['reason']})"
+    rows = "?" if r["rows"] is None else f"{r['rows']:,}".replace(",", "\u202f")
+    parts = [r["dataset"], r["source"], f"disposition {r['layout'] or '?'}", f"{rows} lignes", official]
+    if r["sha256"]:
+        parts.append(f"sha256 {r['sha256'][:12]}")
+    if r["retrieved_at"]:
+        parts.append(f"dernière récupération {r['retrieved_at']}")
+    if "http_status" in r:
+        http = r.get("http_error") or f"HTTP {r['http_status']}"
+        parts.append(f"{http} ETag {r.get('etag') or '-'} Last-Modified {r.get('last_modified') or '-'}")
+    if r["error"]:
+        parts.append(f"ERREUR {r['error']}")
+    return " | ".join(parts)
+
+
 def cmd_build(args) -> int:
     ensure_dagster_home()
+    if not args.skip_ingest:
+        rc = preflight()
+        if rc:
+            return rc
     if args.territories:
         # Fail fast, before any Dagster work, on a faulty definition file; then remember it.
         if args.set and len(args.territories) > 1:
@@ -111,13 +194,61 @@ def cmd_build(args) -> int:
     return 1
 
 
+class ReferenceUnavailable(Exception):
+    """Neither the official files nor a previous build's working database can give the COG."""
+
+
+def check_reference_fallback(path: Path, *, set_id, cog):
+    """:func:`portraits.territories.check_file` on the official files (mirror, cache or URL); when
+    they cannot be read, on the reference the last build loaded (the working database, read-only);
+    when neither exists, :class:`ReferenceUnavailable` with one French line per missing dataset."""
+    from portraits.territories import check_file, load_from_warehouse
+    from sources.errors import FetchError
+
+    try:
+        return check_file(path, set_id=set_id, cog=cog)
+    except FetchError as first:
+        failure = first
+    import duckdb
+
+    _mirror, _cache, work = _settings()
+    if work.is_file():
+        try:
+            con = duckdb.connect(str(work), read_only=True)
+        except duckdb.Error as exc:
+            raise ReferenceUnavailable(
+                f"portraits: les fichiers officiels sont inaccessibles ({failure}) et la base de travail "
+                f"{work} est occupée par une construction en cours ({exc}); réessayez après elle.") from None
+        try:
+            definition = load_from_warehouse(con, path, set_id=set_id, cog=cog)
+            print(f"portraits: référentiel COG lu dans la base de la dernière construction ({work}) : "
+                  f"fichiers officiels inaccessibles.", file=sys.stderr)
+            return definition
+        except LookupError:
+            pass
+        finally:
+            con.close()
+    from sources.inventory import missing_reason
+    from sources import catalog
+
+    mirror, _cache, _work = _settings()
+    needed = ["cog_communes_2026", "cog_epci_2026", "cog_communes_2024"] + (["cog_epci_2024"] if cog == 2024 else [])
+    lines = [f"  {d} : {missing_reason(catalog.get(d), mirror_dir=mirror)}" for d in needed]
+    raise ReferenceUnavailable(
+        "portraits: impossible de vérifier le fichier : le référentiel géographique (COG) est introuvable "
+        "(ni fichiers officiels, ni base d'une construction précédente) :\n" + "\n".join(lines))
+
+
 def _check_files(files, set_id, cog, quiet=False) -> int:
-    from portraits.territories import DefinitionError, check_file
+    from portraits.territories import DefinitionError
 
     rc = 0
     for f in files:
         try:
-            definition = check_file(Path(f), set_id=set_id, cog=int(cog) if cog else 2026)
+            definition = check_reference_fallback(Path(f), set_id=set_id, cog=int(cog) if cog else 2026)
+        except ReferenceUnavailable as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
         except DefinitionError as exc:
             print(f"{f}: {len(exc.problems)} erreur(s)", file=sys.stderr)
             print(str(exc), file=sys.stderr)
@@ -195,7 +326,19 @@ def main(argv=None) -> int:
     if add_annuaire:
         add_annuaire(sub)
 
+    s = sub.add_parser("sources", help="the official datasets")
+    ssub = s.add_subparsers(dest="scommand", required=True)
+    sc = ssub.add_parser("check", help="where each dataset is read from, its layout and rows; exit 1 if one cannot be read")
+    sc.add_argument("--online", action="store_true", help="also probe each official URL (HTTP status, ETag, Last-Modified)")
+    sc.add_argument("--download", action="store_true", help="download (into the cache) what is only at its URL, and parse it")
+    sc.add_argument("--json", action="store_true", help="a JSON list of objects (keys: dataset, official_layout, reason, source, …)")
+    sc.add_argument("dataset", nargs="*", help="dataset ids (default: all)")
+    sc.set_defaults(func=cmd_sources_check)
+
     args = parser.parse_args(argv)
+    from sources.fetch import use_discovered_mirror
+
+    use_discovered_mirror()
     return args.func(args)
 
 

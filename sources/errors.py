@@ -10,8 +10,9 @@ class SourceError(Exception):
 class FetchError(SourceError):
     """A file could not be retrieved (missing mirror file, HTTP error, truncated download)."""
 
-    def __init__(self, dataset_id: str, where: str, reason: str):
+    def __init__(self, dataset_id: str, where: str, reason: str, *, permanent: bool = False):
         self.dataset_id = dataset_id
+        self.permanent = permanent  # an answer (404, size limit), not a network failure
         self.where = where
         self.reason = reason
         super().__init__(f"[{dataset_id}] {where}: {reason}")

@@ -70,6 +70,30 @@ def mirror_dir_setting() -> Path | None:
     return Path(value) if value else None
 
 
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def discover_mirror() -> Path | None:
+    """The mirror the way the Makefile finds it: ``PORTRAITS_MIRROR_DIR`` when set (set but empty:
+    no mirror), else ``../shared/opendata`` beside the project (or beside the working directory)
+    when it holds a ``README.md``; None (download from the official URLs) otherwise."""
+    if "PORTRAITS_MIRROR_DIR" in os.environ:
+        return mirror_dir_setting()
+    for base in (PROJECT_DIR, Path.cwd()):
+        candidate = (base / ".." / "shared" / "opendata").resolve()
+        if (candidate / "README.md").is_file():
+            return candidate
+    return None
+
+
+def use_discovered_mirror() -> Path | None:
+    """Set ``PORTRAITS_MIRROR_DIR`` to :func:`discover_mirror` unless it is set (CLI start-up)."""
+    mirror = discover_mirror()
+    if mirror is not None and "PORTRAITS_MIRROR_DIR" not in os.environ:
+        os.environ["PORTRAITS_MIRROR_DIR"] = str(mirror)
+    return mirror
+
+
 def cache_dir_setting() -> Path:
     value = os.environ.get("PORTRAITS_CACHE_DIR", "").strip()
     return Path(value) if value else Path("var") / "cache"
@@ -97,7 +121,36 @@ def fetch(
     cache = Path(cache_dir) if cache_dir is not None else cache_dir_setting()
     if max_bytes is None:
         max_bytes = int(os.environ.get("PORTRAITS_MAX_BYTES", DEFAULT_MAX_BYTES))
-    return download(ds, url or ds.url, cache, timeout=timeout, retries=retries, max_bytes=max_bytes)
+    try:
+        return download(ds, url or ds.url, cache, timeout=timeout, retries=retries, max_bytes=max_bytes)
+    except FetchError as exc:
+        if url is None and not exc.permanent:
+            previous = from_cache(ds, cache)
+            if previous is not None:  # offline: the last good download, said as such (origin "cache")
+                return previous
+        raise
+
+
+def cache_path(ds: Dataset, cache: Path, url: str | None = None) -> Path:
+    """Where the download of ``ds`` is kept: ``cache/<dataset id>/<file name>``."""
+    return cache / ds.id / _target_name(ds, url or ds.url)
+
+
+def from_cache(ds: Dataset, cache: Path) -> Retrieval | None:
+    """The last complete download of ``ds`` (its provenance record beside it), or None."""
+    target = cache_path(ds, cache)
+    record = target.with_name(target.name + ".provenance.json")
+    if not (target.is_file() and record.is_file()):
+        return None
+    try:
+        prov = json.loads(record.read_text())
+    except (OSError, ValueError):
+        return None
+    if prov.get("sha256") != sha256_of(target):
+        return None
+    return Retrieval(dataset_id=ds.id, path=target, origin="cache", url=prov.get("url", ds.url),
+                     bytes=target.stat().st_size, sha256=prov["sha256"],
+                     retrieved_at=prov.get("retrieved_at", ""))
 
 
 def from_mirror(ds: Dataset, mirror: Path) -> Retrieval:
@@ -142,7 +195,7 @@ def download(
             size, digest = _download_once(url, tmp, timeout=timeout, max_bytes=max_bytes)
         except _Permanent as exc:
             tmp.unlink(missing_ok=True)
-            raise FetchError(ds.id, url, str(exc)) from None
+            raise FetchError(ds.id, url, str(exc), permanent=True) from None
         except (urllib.error.URLError, OSError, _Transient) as exc:
             tmp.unlink(missing_ok=True)
             last_error = f"attempt {attempt}/{retries}: {exc}"
