@@ -159,10 +159,17 @@ def test_bmo_estimates_add_up_to_the_regional_total_on_every_partition(mirror, p
 def test_bmo_shares_and_population_rule(mirror, pub, work):
     bmo = _csv(mirror, "bmo/bmo_2024_pdl.csv")
     met, xmet, smet = (_num(bmo[c].replace("*", "")) for c in ("met", "xmet", "smet"))
+    # shares over the cells where both counts are published; secret parts make them estimates,
+    # with the bounds of the true share in the note (a '*' is too few answers, not a small number)
+    both_d = (bmo["met"] != "*") & (bmo["xmet"] != "*")
+    both_s = (bmo["met"] != "*") & (bmo["smet"] != "*")
     region = _obs(pub, "region", "52", "projets_recrutement_difficiles_part", "2024")
-    assert region["value"] == pytest.approx(100 * xmet.sum() / met.sum())  # ≈ 59 %
-    assert _obs(pub, "region", "52", "projets_recrutement_saisonniers_part", "2024")["value"] == pytest.approx(
-        100 * smet.sum() / met.sum())  # ≈ 33 %
+    assert region["value"] == pytest.approx(100 * xmet[both_d].sum() / met[both_d].sum())
+    assert region["status"] == "estimate" and "la part réelle est comprise entre" in region["note"]
+    seasonal = _obs(pub, "region", "52", "projets_recrutement_saisonniers_part", "2024")
+    assert seasonal["value"] == pytest.approx(100 * smet[both_s].sum() / met[both_s].sum())
+    assert round(seasonal["value"], 1) == 50.0
+    assert seasonal["status"] == "estimate" and "comprise entre 32,9 % et 67,0 %" in seasonal["note"]
     # attribution by 2022 population: recompute one clpe by hand
     pop = _csv(mirror, "insee_rp/populations_historiques_pmun_2010_2022_geo2026_r52.csv")
     pop22 = dict(zip(pop["CODGEO"], _num(pop["PMUN2022"])))
@@ -359,3 +366,24 @@ def test_charts_are_figures():
     assert isinstance(charts_emploi.trends(area, area), Figure)
     rates = [{"label": "T", "role": "territoire", "points": [("2015-T1", 8.0), ("2015-T2", 7.5)], "estimate": True}]
     assert isinstance(charts_emploi.unemployment(rates, 2015), Figure)
+
+
+def test_bmo_occupation_share_with_secret_parts_is_not_complete(mirror, pub):
+    """The independent recomputation's case: CLPE44002 x U1X91 (artists) touches Nantes, where 827
+    projects have a secret difficult count; the share was published as 0.26 % with status ok."""
+    ind = "projets_recrutement_difficiles_part_metier_u1x91"
+    obs = _obs(pub, "clpe", "CLPE44002", ind, "2024")
+    # 2 % of its projects have a published difficult count: no figure, the bounds in the note
+    assert obs["status"] == "secret" and obs["value"] is None
+    assert "publié pour 2 % des projets seulement : part non calculée" in obs["note"]
+    assert "la part réelle est comprise entre 0,3 % et 98,4 %" in obs["note"]
+    # no share of any set is presented as complete ('ok') when one of its cells is secret
+    bmo = _csv(mirror, "bmo/bmo_2024_pdl.csv")
+    secret_d = bmo[(bmo["met"] != "*") & (bmo["xmet"] == "*")]
+    for _, row in secret_d.head(40).iterrows():
+        o = _obs(pub, "bassin_bmo", row["BE24"], emploi.FAP_DIFFICULT_PREFIX + row["Code métier BMO"].lower(), "2024")
+        assert o["status"] == "secret" and o["value"] is None
+    n_ok_with_secret = pub.execute(
+        """select count(*) from indicators.observation where set_id = 'clpe' and status = 'ok'
+           and starts_with(indicator_id, ?) and note like '%secret%'""", [emploi.FAP_DIFFICULT_PREFIX]).fetchone()[0]
+    assert n_ok_with_secret == 0

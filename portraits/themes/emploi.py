@@ -182,14 +182,17 @@ INDICATORS: list[Indicator] = [
               "Recruitment projects of employers for the year, " + _BMO + ". Sums to 187,291 for the "
               "region in 2024.", "sum"),
     Indicator("projets_recrutement_difficiles_part", "Part des projets de recrutement jugés difficiles", "%",
-              "bmo_2024", "Projects the employers expect to be difficult / all projects (x 100): published "
-              "difficult projects over published projects (a '*' difficult count under a published "
-              "project count adds nothing: slight lower bound, see portraits/sql/emploi_bmo.sql); "
-              "numerator and denominator attributed like projets_recrutement.", "ratio", 1),
+              "bmo_2024", "Projects the employers expect to be difficult / all projects (x 100), over the "
+              "basin x occupation cells where both counts are published (a '*' marks too few answers, "
+              "not a small number); with secret cells the status is 'estimate' and the note gives the "
+              "share of projects covered and the bounds of the true share (see "
+              "portraits/sql/emploi_bmo.sql); numerator and denominator attributed like "
+              "projets_recrutement.", "ratio", 1),
     Indicator("projets_recrutement_saisonniers_part", "Part des projets de recrutement saisonniers", "%",
-              "bmo_2024", "Seasonal projects / all projects (x 100): published seasonal projects over "
-              "published projects (slight lower bound, as for the difficult projects); numerator and "
-              "denominator attributed like projets_recrutement.", "ratio", 1),
+              "bmo_2024", "Seasonal projects / all projects (x 100), over the cells where both counts are "
+              "published, with the same status and bounds as the difficult projects' share (region "
+              "2024: 50.0 % of the covered projects, true share between 32.9 % and 67.0 %); numerator "
+              "and denominator attributed like projets_recrutement.", "ratio", 1),
     Indicator("taux_chomage_localise", "Taux de chômage localisé", "%", "insee_chomage_ze",
               "INSEE localised unemployment rate, quarterly average, seasonally adjusted (period "
               "'YYYY-Tq'). Published for zones d'emploi (to 2023-T3; region part of the interregional "
