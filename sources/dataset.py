@@ -49,7 +49,13 @@ class Dataset:
     official_reason: str = ""
 
     def parse(self, source):
-        """Parse a retrieved file (or ``[(key, path), …]``) into the dataset's raw table."""
-        from .catalog import parser_of
+        """Parse a retrieved file (or ``[(key, path), …]``) into the dataset's raw table.
 
+        Whatever the parser, a file that is an HTML page (a publisher's error or login page served
+        with status 200 in place of the data) is refused first, naming the file."""
+        from .catalog import parser_of
+        from .tabular import refuse_html_page
+
+        for path in ([p for _key, p in source] if isinstance(source, list) else [source]):
+            refuse_html_page(path, dataset_id=self.id)
         return parser_of(self)(source)

@@ -33,6 +33,7 @@ from .errors import FetchError
 
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 DEFAULT_TIMEOUT = 60.0
+DEFAULT_TOTAL_TIMEOUT = 1800.0  # seconds for a whole download (PORTRAITS_DOWNLOAD_TIMEOUT)
 DEFAULT_RETRIES = 3
 USER_AGENT = "portraits-territoire/0.1 (+SPRO Pays de la Loire)"
 
@@ -227,6 +228,10 @@ class _Permanent(Exception):
 
 
 def _download_once(url: str, tmp: Path, *, timeout: float, max_bytes: int) -> tuple[int, str]:
+    # ``timeout`` bounds each socket read; the whole body must also arrive within ``total_timeout``
+    # (a server trickling one byte a second would otherwise never time out).
+    total_timeout = float(os.environ.get("PORTRAITS_DOWNLOAD_TIMEOUT", DEFAULT_TOTAL_TIMEOUT))
+    deadline = time.monotonic() + total_timeout
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
         response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 (http/https only)
@@ -251,7 +256,11 @@ def _download_once(url: str, tmp: Path, *, timeout: float, max_bytes: int) -> tu
                     break
                 size += len(block)
                 if size > max_bytes:
-                    raise _Permanent(f"download exceeds the limit of {max_bytes} bytes")
+                    raise _Permanent(f"download exceeds the limit of {max_bytes} bytes "
+                                     f"(stopped after {size} bytes; PORTRAITS_MAX_BYTES raises it)")
+                if time.monotonic() > deadline:
+                    raise _Transient(f"download slower than the total time limit of {total_timeout:.0f} s "
+                                     f"(stopped after {size} bytes; PORTRAITS_DOWNLOAD_TIMEOUT raises it)")
                 h.update(block)
                 out.write(block)
     if expected is not None and size != expected:

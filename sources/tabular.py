@@ -163,3 +163,21 @@ def concat_files(items, parse_one, key_column: str | None = None) -> pd.DataFram
             df[key_column] = key
         frames.append(df)
     return pd.concat(frames, ignore_index=True)
+
+
+_HTML_START = (b"<!doctype html", b"<html", b"<head", b"<body")
+
+
+def refuse_html_page(path: Path, *, dataset_id: str | None = None) -> None:
+    """Raise :class:`SourceFormatError` when ``path`` is an HTML page instead of a data file."""
+    path = Path(path)
+    if not path.is_file():
+        return  # a directory (multi-file mirror folder) or nothing: the parser says what is wrong
+    with open(path, "rb") as f:
+        head = f.read(512)
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith(_HTML_START):
+        raise SourceFormatError(
+            path, "le serveur a renvoyé une page HTML (page d'erreur ou de connexion ?) au lieu du fichier "
+            f"de données ({path.stat().st_size} octets) ; la version précédente est conservée",
+            line=1, dataset_id=dataset_id)

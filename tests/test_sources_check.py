@@ -214,3 +214,24 @@ def test_the_mirror_is_found_beside_the_project_like_the_makefile(monkeypatch, t
     assert found == (beside if (beside / "README.md").is_file() else None)
     monkeypatch.setenv("PORTRAITS_MIRROR_DIR", "")
     assert fetch_mod.discover_mirror() is None
+
+
+def test_an_html_page_served_instead_of_the_file_is_refused_by_name(tmp_path):
+    from sources.errors import SourceFormatError
+
+    page = tmp_path / "communes.json"
+    page.write_bytes(b"\xef\xbb\xbf\n  <!DOCTYPE html><html><head><title>503</title></head></html>")
+    with pytest.raises(SourceFormatError) as err:
+        catalog.get("cog_communes_2026").parse(page)
+    assert str(page) in str(err.value) and "page HTML" in str(err.value)
+    assert "[cog_communes_2026]" in str(err.value)
+
+
+def test_a_file_over_the_size_limit_fails_with_its_byte_count(mirror, tmp_path):
+    ds = catalog.get("cog_communes_2026")
+    with LocalServer(mirror) as server:
+        with pytest.raises(FetchError) as err:
+            fetch_mod.fetch(ds, url=f"{server.url}/{ds.mirror_path}", cache_dir=tmp_path, retries=1,
+                            max_bytes=1000)
+    assert "exceeds the limit of 1000 bytes" in str(err.value)
+    assert not list((tmp_path / ds.id).glob("*.json"))  # nothing that looks complete is left
