@@ -282,7 +282,16 @@ def cmd_territories_list(args) -> int:
 
 
 def cmd_territories_forget(args) -> int:
+    from portraits.safety import check_id
+
+    problem = check_id(args.set_id, "jeu de territoires")
+    if problem:
+        print(f"portraits: {problem}", file=sys.stderr)
+        return 2
     f = definitions_dir() / f"{args.set_id}.csv"
+    if f.resolve().parent != definitions_dir().resolve():
+        print(f"portraits: {f} n'est pas dans {definitions_dir()}", file=sys.stderr)
+        return 2
     if not f.exists():
         print(f"portraits: no remembered set {args.set_id!r}", file=sys.stderr)
         return 1

@@ -761,6 +761,11 @@ def build_directory(
     if not parts:
         return pd.DataFrame(columns=COLUMNS)
     records = pd.concat(parts, ignore_index=True)
+    # a website from a source is a link only when it is http(s) (never javascript:, data:, …)
+    from .safety import safe_url
+
+    bad_url = records["website"].notna() & records["website"].map(safe_url).isna()
+    records.loc[bad_url, "website"] = None
     dup = records["id"].duplicated()
     if dup.any():
         raise ValueError(f"duplicate source key {records.loc[dup, 'id'].iloc[0]!r}")
@@ -842,6 +847,10 @@ def _check_value(field: str, value: str, communes: set[str]) -> str | None:
             return f"{field} {v} outside the region's bounding box ({lo} … {hi})"
     if field == "email" and v and not _EMAIL.fullmatch(v):
         return f"malformed email {v!r}"
+    if field == "website" and v:
+        from .safety import url_problem
+
+        return url_problem(v)
     if field == "phone" and v and not _PHONE.fullmatch(v):
         return f"malformed phone {v!r} (10 digits starting with 0, or +33; spaces or dots allowed)"
     return None
@@ -1113,5 +1122,9 @@ def to_geojson(df: pd.DataFrame) -> dict:
 
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """``;``-separated UTF-8 CSV with BOM (opens correctly in French spreadsheet software)."""
-    return df.to_csv(sep=";", index=False, lineterminator="\n").encode("utf-8-sig")
+    """``;``-separated UTF-8 CSV with BOM (opens correctly in French spreadsheet software), no cell
+    a formula (:func:`portraits.safety.spreadsheet_csv`)."""
+    from .safety import spreadsheet_csv
+
+    rows = ([None if _missing(v) else v for v in r] for r in df.itertuples(index=False, name=None))
+    return spreadsheet_csv([str(c) for c in df.columns], rows)

@@ -106,6 +106,27 @@ def load_geometries(con, table: str, where: str = "", params=()) -> gpd.GeoDataF
     return _geo(con.execute(f"select * from ref.{table} {where}", list(params)).df())
 
 
+class UnsafeIdError(ValueError):
+    """A set or territory id that cannot become a folder name (from any definition, official or not)."""
+
+
+def check_territory_ids(con) -> None:
+    """Every set and territory id is a safe file name (:func:`portraits.safety.check_id`): ids
+    become folders of ``output/portraits/``, so an official file's ``../x`` stops the build here."""
+    from .safety import check_id
+
+    problems = []
+    for set_id, territory_id, source in con.execute(
+            """select t.set_id, t.territory_id, s.source_id from ref.territory t
+               left join ref.territory_set s using (set_id) order by 1, 2""").fetchall():
+        for value, what in ((set_id, "jeu"), (territory_id, "territoire")):
+            problem = check_id(value, what)
+            if problem:
+                problems.append(f"{problem} (jeu {set_id!r}, source {source or 'définition locale'})")
+    if problems:
+        raise UnsafeIdError("identifiant(s) inutilisable(s) comme nom de dossier :\n  " + "\n  ".join(problems[:20]))
+
+
 def build_territories(con, extra_sets=()) -> dict[str, int]:
     """Standard sets plus ``extra_sets`` (custom definitions, see portraits.territories), and the
     territory polygons (union of their communes' contours)."""
@@ -113,6 +134,7 @@ def build_territories(con, extra_sets=()) -> dict[str, int]:
     for definition in extra_sets:
         definition.insert_into(con)
     warehouse.run_sql_file(con, "territories_publish")
+    check_territory_ids(con)
     members = con.execute("select set_id, territory_id, commune_code from ref.territory_commune").df()
     communes = load_geometries(con, "commune_geometry")
     geoms = geography.territory_geometries(members, communes)

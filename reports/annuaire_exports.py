@@ -33,14 +33,13 @@ Columns (French, documented in :data:`COLUMNS` and ``LISEZMOI.txt``)::
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 
 import pandas as pd
 
 from portraits import directory as D
+from portraits.safety import spreadsheet_csv
 
 from .formatting import csv_number
 
@@ -107,9 +106,7 @@ def _text(v) -> str:
 
 
 def to_csv(df: pd.DataFrame) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    w.writerow([name for name, _ in COLUMNS])
+    rows = []
     for r in df.to_dict("records"):
         row = []
         for _name, col in COLUMNS:
@@ -120,8 +117,8 @@ def to_csv(df: pd.DataFrame) -> bytes:
                 row.append("oui" if bool(v) else "non")
             else:
                 row.append(_text(v))
-        w.writerow(row)
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+        rows.append(row)
+    return spreadsheet_csv([name for name, _ in COLUMNS], rows)
 
 
 def to_geojson(df: pd.DataFrame) -> dict:

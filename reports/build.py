@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -22,6 +21,8 @@ from pathlib import Path
 import duckdb
 
 from . import chartcache, render
+from portraits.safety import spreadsheet_csv
+
 from .formatting import csv_number
 from .portrait import comparison_areas, portrait_context, render_portrait
 
@@ -33,9 +34,7 @@ def indicators_csv(con, set_id: str, territory_id: str, areas: list[dict] | None
     """``;``-separated, UTF-8 with BOM, decimal comma: opens as is in a French spreadsheet.
     ``areas``: the comparison areas, when the caller already has them."""
     areas = areas or comparison_areas(con, set_id, territory_id)
-    buf = io.StringIO()
-    w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    w.writerow(CSV_COLUMNS)
+    out = []
     for a in areas:
         rows = con.execute(
             """select o.indicator_id, c.label, o.period, o.value, c.unit, o.status, o.numerator,
@@ -48,10 +47,10 @@ def indicators_csv(con, set_id: str, territory_id: str, areas: list[dict] | None
             [a["set_id"], a["territory_id"]],
         ).fetchall()
         for ind, label, period, value, unit, status, num, den, src, vintage, note, decimals in rows:
-            w.writerow([a.get("full_label", a["label"]), a["territory_id"], ind, label, period,
+            out.append([a.get("full_label", a["label"]), a["territory_id"], ind, label, period,
                         csv_number(value, decimals if decimals else None), unit, status,
                         csv_number(num), csv_number(den), src, vintage or "", note or ""])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    return spreadsheet_csv(CSV_COLUMNS, out)
 
 
 FILES = ("portrait.html", "portrait.pdf", "indicateurs.csv")

@@ -17,11 +17,11 @@ Reads the published database only (read-only connection).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from pathlib import Path
+
+from portraits.safety import spreadsheet_csv
 
 from .formatting import csv_number
 from .sections.common import rows
@@ -120,14 +120,11 @@ def record(e: dict, insertion: dict | None) -> dict:
 
 
 def csv_bytes(records: list[dict]) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    w.writerow(CSV_COLUMNS)
-    for r in records:
-        w.writerow([csv_number(r[c], 6 if c in ("latitude", "longitude") else None)
-                    if isinstance(r[c], (int, float)) and not isinstance(r[c], bool)
-                    else ("" if r[c] is None else r[c]) for c in CSV_COLUMNS])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    return spreadsheet_csv(CSV_COLUMNS, (
+        [csv_number(r[c], 6 if c in ("latitude", "longitude") else None)
+         if isinstance(r[c], (int, float)) and not isinstance(r[c], bool)
+         else ("" if r[c] is None else r[c]) for c in CSV_COLUMNS]
+        for r in records))
 
 
 def geojson_bytes(records: list[dict]) -> bytes:

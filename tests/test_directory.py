@@ -449,7 +449,7 @@ def test_exports(built):
 
     data = D.to_csv_bytes(df)
     assert data.startswith(b"\xef\xbb\xbf")
-    header = data[3:].split(b"\n", 1)[0].decode()
+    header = data[3:].split(b"\r\n", 1)[0].decode()
     assert header.split(";") == D.COLUMNS
     back = pd.read_csv(io.BytesIO(data), sep=";", encoding="utf-8-sig", dtype=str)
     assert len(back) == len(df) and list(back["id"]) == list(df["id"])
@@ -476,3 +476,25 @@ def test_confirm_and_foreign_records(built, geo, tmp_path):
     # three years later, the confirmation is old too
     late = D.apply_corrections(df, D.load_corrections(f, D.known_ids(df), communes), today="2029-03-07")
     assert late.set_index("id").loc["dila:cij-53147-01", "stale"]
+
+
+def test_script_urls_never_become_links(built, geo, tmp_path, dila_df, agencies, cio, ofa_df):
+    """A corrections row setting a javascript: website is refused with its line and field; a
+    source's javascript: or data: website is dropped from the directory (never written as a link)."""
+    df, _ = built
+    communes, history = geo
+    f = _write(tmp_path,
+               "action;id;field;value;author;date\n"
+               "update;dila:mission_locale-44109-01;website;javascript:alert(document.domain);A;2026-03-01\n"
+               "update;dila:mission_locale-44109-01;website;https://www.exemple.fr/ml;A;2026-03-01\n")
+    with pytest.raises(D.CorrectionsError) as err:
+        D.load_corrections(f, D.known_ids(df), communes)
+    assert [(p.line, p.field) for p in err.value.problems] == [(2, "website")]
+    assert "http:// ou https://" in str(err.value)
+    hostile = dila_df.copy()
+    hostile["website"] = hostile["website"].astype(object)
+    hostile.loc[hostile.index[:2], "website"] = ["javascript:alert(document.domain)", "data:text/html,<script>x</script>"]
+    out = D.build_directory(hostile, agencies, cio, ofa_df, communes, history, today=TODAY)
+    sites = out["website"].dropna()
+    assert not sites.str.lower().str.startswith(("javascript:", "data:")).any()
+    assert sites.str.startswith(("http://", "https://")).all()

@@ -18,6 +18,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from portraits.safety import safe_url
 from portraits import directory as D
 
 from .. import maps, style
@@ -200,7 +201,7 @@ def points_of(con, set_id: str, territory_id: str) -> list[dict]:
         p["fresh"] = freshness(p)
         p["address_text"] = _address(p)
         p["phone_text"] = _phone(_clean(p.get("phone")))
-        p["website"] = _clean(p.get("website"))
+        p["website"] = safe_url(_clean(p.get("website")))  # a link only when http(s)
         p["website_text"] = _display_url(p["website"])
         p["email"] = _clean(p.get("email"))
     return pts

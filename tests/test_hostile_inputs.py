@@ -1,0 +1,77 @@
+"""Hostile values from files never run: formulas in CSV cells, script links, ids as paths."""
+
+from __future__ import annotations
+
+import io
+import csv
+
+import duckdb
+import pytest
+
+from portraits import safety
+from portraits.stages import UnsafeIdError, check_territory_ids
+
+
+@pytest.mark.parametrize("value", ["=HYPERLINK(\"http://x\",\"clic\")", "+A1+B1", "-2+3", "@SUM(A1)", "\t=1",
+                                   "\r=1"])
+def test_formula_cells_are_made_text(value):
+    assert safety.neutralise_cell(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", ["-1,5", "-12", "+3", "1 234,5", "Nantes", "", "2026-12-02"])
+def test_numbers_and_plain_text_are_left_alone(value):
+    assert safety.neutralise_cell(value) == value
+
+
+def test_spreadsheet_csv_neutralises_every_cell_and_opens_in_a_french_spreadsheet():
+    data = safety.spreadsheet_csv(["zone", "valeur"], [["=cmd|' /C calc'!A0", "-1,5"], [None, 3]])
+    assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert rows == [["zone", "valeur"], ["'=cmd|' /C calc'!A0", "-1,5"], ["", "3"]]
+
+
+@pytest.mark.parametrize("url, ok", [
+    ("https://www.mission-locale.fr/", True), ("http://exemple.fr/a?b=c", True),
+    ("javascript:alert(document.domain)", False), ("JaVaScRiPt:alert(1)", False),
+    (" javascript:alert(1)", False), ("data:text/html,<script>alert(1)</script>", False),
+    ("file:///etc/passwd", False), ("//evil.example/x", False), ("www.exemple.fr", False),
+    ("https://exemple.fr/\"onmouseover=alert(1)", False), ("https://", False),
+])
+def test_only_http_links(url, ok):
+    assert (safety.safe_url(url) is not None) == ok
+
+
+def test_indicators_csv_neutralises_a_hostile_label(pub):
+    from reports.build import indicators_csv
+
+    areas = [{"set_id": "region", "territory_id": "52", "label": "=HYPERLINK(\"http://x\")"}]
+    text = indicators_csv(pub, "region", "52", areas=areas).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[1][0] == "'=HYPERLINK(\"http://x\")"
+    assert all(not c.startswith(("=", "+", "@")) for r in rows for c in r)
+
+
+def test_an_official_territory_id_with_a_path_stops_the_build():
+    con = duckdb.connect()
+    con.execute("create schema ref")
+    con.execute("create table ref.territory_set (set_id varchar, source_id varchar)")
+    con.execute("create table ref.territory (set_id varchar, territory_id varchar)")
+    con.execute("insert into ref.territory_set values ('clpe', 'clpe_communes')")
+    con.execute("insert into ref.territory values ('clpe', 'CLPE44001'), ('clpe', '../../etc')")
+    with pytest.raises(UnsafeIdError) as err:
+        check_territory_ids(con)
+    assert "'../../etc'" in str(err.value) and "clpe_communes" in str(err.value)
+    assert "CLPE44001" not in str(err.value)
+
+
+@pytest.mark.parametrize("set_id", ["../../portraits/corrections/annuaire", "terr#2", "a/b", ""])
+def test_forget_refuses_what_is_not_a_set_id(set_id, tmp_path, monkeypatch, capsys):
+    from pipelines import cli
+
+    victim = tmp_path / "corrections.csv"
+    victim.write_text("keep me")
+    monkeypatch.setenv("PORTRAITS_DEFINITIONS_DIR", str(tmp_path / "territories"))
+    monkeypatch.setenv("PORTRAITS_MIRROR_DIR", "")
+    assert cli.main(["territories", "forget", set_id]) == 2
+    assert "refusé" in capsys.readouterr().err
+    assert victim.read_text() == "keep me"
