@@ -12,13 +12,16 @@ create or replace table staging.emploi_commune_value (
 );
 
 -- URSSAF private-sector salaried headcount at 31 December, 2015-2025 (COG 2025 = COG 2026 here).
+-- The official commune x APE file starts in 2006; the portraits keep the series from 2015, as the
+-- mirror's table (raw keeps every year parsed).
 insert into staging.emploi_commune_value
 select 'emplois_salaries_prives', cast(year as varchar), commune_code, value,
        case when status = 'ok' then 'ok' else 'none' end, source_id,
        case when status <> 'ok'
             then 'sans établissement employeur privé dans le fichier Urssaf (aucun effectif compté)' end,
        null
-from raw.urssaf_effectifs_commune;
+from raw.urssaf_effectifs_commune
+where year >= 2015;
 
 -- URSSAF 2025 by grand secteur. The file omits the sectors where a commune has neither employee nor
 -- establishment: for a commune with a 2025 headcount (0 included), an absent sector is a true 0
