@@ -21,9 +21,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# copied once: an instance configured by its owner is never overwritten
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
-	cp dagster.yaml $@
+	[ -e $@ ] || cp dagster.yaml $@
 
 ## run: build everything (Dagster job build_all) on the embedded default and publish output/
 run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
@@ -46,4 +47,4 @@ bench: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python scripts/bench.py
 
 clean:
-	rm -rf var output
+	rm -rf var/work.duckdb* var/build var/cache var/dagster_home output output.editions

@@ -33,8 +33,11 @@ def ensure_dagster_home() -> Path:
     home.mkdir(parents=True, exist_ok=True)
     cfg = PROJECT / "dagster.yaml"
     target = home / "dagster.yaml"
-    if cfg.exists() and (not target.exists() or target.read_bytes() != cfg.read_bytes()):
+    if cfg.exists() and not target.exists():
         shutil.copyfile(cfg, target)
+    elif cfg.exists() and target.read_bytes() != cfg.read_bytes():
+        # an instance configured by its owner is never overwritten
+        print(f"portraits: {target} differs from the project's dagster.yaml; kept as it is", file=sys.stderr)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 
@@ -180,9 +183,18 @@ def cmd_build(args) -> int:
             print(f"portraits: --skip-ingest needs the official files loaded by a previous build "
                   f"({work} does not exist); run 'portraits build' first.", file=sys.stderr)
             return 2
+    from portraits.lock import BuildLocked, build_lock, lock_path
+
     instance = DagsterInstance.get()
     job = refresh_territories_job if args.skip_ingest else build_all_job
-    result = execute_job(reconstructable(job), instance=instance, raise_on_error=False)
+    _mirror, _cache, work = _settings()
+    try:
+        with build_lock(lock_path(work), entry="portraits build (ligne de commande)",
+                        wait=float(os.environ.get("PORTRAITS_LOCK_WAIT") or 0)):
+            result = execute_job(reconstructable(job), instance=instance, raise_on_error=False)
+    except BuildLocked as exc:
+        print(f"portraits: {exc}", file=sys.stderr)
+        return 3
     if result.success:
         out = os.environ.get("PORTRAITS_OUTPUT_DIR", "output")
         print(f"portraits: build {result.run_id} succeeded; published under {out}/ "

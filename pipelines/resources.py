@@ -53,6 +53,24 @@ class PortraitsSettings(ConfigurableResource):
         value = self.territory_files or _env("PORTRAITS_TERRITORY_FILES", "")
         return [Path(p) for p in value.split(os.pathsep) if p.strip()]
 
+    def lock_path(self) -> Path:
+        from portraits.lock import lock_path
+
+        return lock_path(self.work_db_path())
+
+    def setup_for_execution(self, context) -> None:
+        # One build at a time, whatever starts it (CLI, UI, schedule, sensor): a run that finds the
+        # lock taken stops here, before any step writes anything, and says who holds it.
+        from portraits.lock import acquire
+
+        wait = float(_env("PORTRAITS_LOCK_WAIT", "0"))
+        acquire(self.lock_path(), entry=f"run Dagster {getattr(context, 'run_id', '')}", wait=wait)
+
+    def teardown_after_execution(self, context) -> None:
+        from portraits.lock import release
+
+        release(self.lock_path())
+
     def fetch_kwargs(self) -> dict:
         mirror = self.mirror_path()
         return {"mirror_dir": mirror, "cache_dir": self.cache_path()} if mirror else {

@@ -91,6 +91,8 @@ def official_file_changes(previous: dict, *, mirror_dir: Path | None, timeout: f
 def official_files_sensor(context: SensorEvaluationContext):
     import json
 
+    if build_running():
+        return SkipReason("une construction est en cours : réévalué au prochain passage")
     previous = json.loads(context.cursor) if context.cursor else {}
     mirror = os.environ.get("PORTRAITS_MIRROR_DIR", "").strip()
     cursor, changed, errors = official_file_changes(previous, mirror_dir=Path(mirror) if mirror else None)
@@ -102,6 +104,14 @@ def official_files_sensor(context: SensorEvaluationContext):
         return SkipReason("no official file changed" + (f" ({len(errors)} probe errors)" if errors else ""))
     return [RunRequest(run_key=f"{f}:{cursor_hash(cursor)}", job_name=FAMILY_JOBS[f].name,
                        tags={"changed": ",".join(d for d in changed if _family_of(d) == f)}) for f in families]
+
+
+def build_running() -> bool:
+    """Another build holds the lock (see portraits/lock.py): sensors wait rather than queue a run
+    that would stop at once."""
+    from portraits.lock import is_locked, lock_path
+
+    return is_locked(lock_path(Path(os.environ.get("PORTRAITS_WORK_DB") or "var/work.duckdb")))
 
 
 def cursor_hash(cursor: dict) -> str:
@@ -127,6 +137,8 @@ def local_files() -> list[Path]:
         description="Notices a changed territory definition file (var/territories) or directory corrections "
                     "file (portraits/corrections/annuaire.csv) and runs refresh_territories.")
 def local_definitions_sensor(context: SensorEvaluationContext):
+    if build_running():  # the cursor is not advanced: the change is seen again once it is done
+        return SkipReason("une construction est en cours : réévalué au prochain passage")
     fp = freshness.files_fingerprint(local_files())
     if context.cursor is None:
         context.update_cursor(fp)

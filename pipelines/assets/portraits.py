@@ -2,7 +2,6 @@
 catalogue page, and their publication into ``output/``."""
 
 
-import shutil
 import time
 
 import duckdb
@@ -27,10 +26,7 @@ def published_database(context: AssetExecutionContext, settings: PortraitsSettin
     """A new copy of the published schemas (``ref``, ``indicators``, ``meta``) in the build
     directory, with its ``meta.build`` row. Readers get it only when ``published_outputs`` swaps it
     in; until then they keep reading the previous ``output/portraits.duckdb``."""
-    build_dir = settings.build_path()
-    if build_dir.exists():
-        shutil.rmtree(build_dir)
-    build_dir.mkdir(parents=True)
+    build_dir = publication.prepare_build_dir(settings.build_path())
     staged = build_dir / "portraits.duckdb"
     counts = warehouse.stage_published(settings.work_db_path(), staged,
                                        build_id=context.run_id, started_at=warehouse.now())
@@ -110,14 +106,17 @@ def catalogue_page(context: AssetExecutionContext, settings: PortraitsSettings) 
 
 @asset(group_name="portraits", deps=[catalogue_page], kinds={"python"})
 def published_outputs(context: AssetExecutionContext, settings: PortraitsSettings) -> MaterializeResult:
-    """Publication: swap the complete build into ``output/`` (database by atomic rename, portrait
-    folders per set, then the catalogue page). Runs only when every upstream asset and blocking
-    check succeeded, so a failed build leaves the previous publication exactly as it was."""
-    done = publication.publish(settings.build_path(), settings.output_path())
+    """Publication: the complete build becomes ``output/`` in one atomic step (the build folder
+    becomes an edition under ``output.editions/`` and the ``output`` link is switched to it; the
+    last editions are kept). Runs only when every upstream asset and blocking check succeeded, so a
+    failed or killed build leaves the previous publication exactly as it was."""
+    edition_id = publication.new_edition_id(context.run_id)
+    done = publication.publish(settings.build_path(), settings.output_path(), edition_id=edition_id)
     published_db = settings.output_path() / "portraits.duckdb"
     with duckdb.connect(str(published_db), read_only=True) as pub:
         build_row = pub.execute("select * from meta.build where build_id = ?", [context.run_id]).fetchall()
     with warehouse.connect(settings.work_db_path()) as con:
         con.executemany("insert into meta.build values (?, ?, ?, ?, ?)", build_row)
     return MaterializeResult(metadata={"published": MetadataValue.json(done),
+                                       "edition": edition_id,
                                        "output_dir": str(settings.output_path())})
