@@ -61,8 +61,17 @@ def remembered_specs() -> list[str]:
     return specs
 
 
-def remember(files, set_id, cog) -> list[str]:
-    """Copy validated definition files into :func:`definitions_dir` (one file per set id)."""
+class ReplaceRefused(Exception):
+    """A remembered set of that id exists with another content and --replace was not given."""
+
+
+def remember(files, set_id, cog, replace: bool = False) -> list[str]:
+    """Copy validated definition files into :func:`definitions_dir` (one file per set id).
+
+    A remembered set is never replaced silently: a different file with the same set id needs
+    ``replace=True`` (``--replace``), and the previous file is kept in ``.history/`` with its date."""
+    from datetime import datetime
+
     from portraits.territories import check_file
 
     d = definitions_dir()
@@ -71,6 +80,16 @@ def remember(files, set_id, cog) -> list[str]:
     for f in files:
         definition = check_file(Path(f), set_id=set_id, cog=int(cog) if cog else 2026)
         target = d / f"{definition.set_id}.csv"
+        if target.exists() and target.read_bytes() != Path(f).read_bytes():
+            if not replace:
+                raise ReplaceRefused(
+                    f"un jeu « {definition.set_id} » est déjà enregistré ({target}) avec un autre contenu : "
+                    "ajoutez --replace pour le remplacer (l'ancien fichier est gardé dans .history/), "
+                    "ou --set AUTRE_ID pour en faire un autre jeu")
+            history = d / ".history"
+            history.mkdir(exist_ok=True)
+            stamp = datetime.now().strftime("%Y-%m-%dT%H%M%S")
+            shutil.copyfile(target, history / f"{definition.set_id}-{stamp}.csv")
         shutil.copyfile(f, target)
         cog_file = target.with_suffix(".cog")
         if cog and int(cog) != 2026:
@@ -166,7 +185,11 @@ def cmd_build(args) -> int:
         rc = _check_files(args.territories, args.set, args.cog, quiet=True)
         if rc:
             return rc
-        added = remember(args.territories, args.set, args.cog)
+        try:
+            added = remember(args.territories, args.set, args.cog, replace=args.replace)
+        except ReplaceRefused as exc:
+            print(f"portraits: {exc}", file=sys.stderr)
+            return 2
         print(f"portraits: territory set(s) {', '.join(added)} remembered in {definitions_dir()}")
     specs = remembered_specs()
     os.environ["PORTRAITS_TERRITORY_FILES"] = os.pathsep.join(specs)
@@ -322,6 +345,8 @@ def main(argv=None) -> int:
                    help="a territory definition CSV to build as an extra set (repeatable)")
     b.add_argument("--set", help="set id for the definition file (default: its file name)")
     b.add_argument("--cog", help="COG vintage of the codes in the definition file (default 2026)")
+    b.add_argument("--replace", action="store_true",
+                   help="replace a remembered set of the same id (the previous file is kept in .history/)")
     b.add_argument("--skip-ingest", action="store_true",
                    help="keep the official files already loaded: run the job refresh_territories "
                         "(territories, directory, indicators, portraits) instead of build_all")

@@ -134,7 +134,11 @@ def build_frame(con, corrections_path: Path | str | None, *, today: date | str |
     if corrections_path is not None and Path(corrections_path).exists():
         corrections = D.load_corrections(corrections_path, D.known_ids(df), region_communes(con))
     elif corrections_path is not None:
-        stats["corrections_file_missing"] = str(corrections_path)
+        # a missing corrections file would silently bring closed points back: stop instead
+        raise FileNotFoundError(
+            f"fichier de corrections de l'annuaire introuvable : {corrections_path} ; sans lui, les points "
+            "fermés réapparaîtraient. Rétablissez-le (git checkout -- portraits/corrections/annuaire.csv) "
+            "ou donnez un fichier vide avec son en-tête.")
     out = D.apply_corrections(df, corrections, today=today_d, keep_closed=True)
     closed = out[out["closed"].astype(bool)]
     stats["closed"] = len(closed)

@@ -1,6 +1,14 @@
 """France Travail "Besoins en main-d'œuvre" (BMO) survey 2024, its employment basins, and FAP-2021.
 
-``parse_bmo(path)`` → one row per bassin d'emploi × métier (BMO 2024 open-data sheet):
+``parse_bmo(path)`` → one row per bassin d'emploi × métier (BMO 2024 open-data sheet). It reads the
+official data.gouv.fr resource as published, a zip holding the open-data workbook (its ``.xlsx``
+member, one with ``BMO`` in its name if there are several, read in memory; the workbook the mirror
+was cut from is ``Base_open_data_BMO_2024.xlsx``) or that workbook itself: sheet found by its name
+``BMO_YYYY_open_data``, header row found by its first code cell ``annee`` (row 1 in 2024), national
+rows cut to ``REG`` = ``52`` while read, numbers written back as text (``annee`` and ``BE24`` are
+numbers in the workbook: ``5203.0`` → ``"5203"``); or the mirror's copy of that sheet as ``;`` CSV.
+The layout is recognised from the file itself and recorded in ``df.attrs["layout"]``
+(``"official"`` or ``"mirror"``); both give the same table:
 
 ================= ======================================================================
 year              int (``annee``)
@@ -20,11 +28,15 @@ seasonal          ``smet``: seasonal projects
 seasonal_status   ``ok`` or ``secret``
 ================= ======================================================================
 
-``*`` = not published (statistical secrecy or too few answers) → NaN with status ``secret``, never
-0. In the 2024 file no published value is below 5 and no cell is 0, so ``*`` also covers small
-counts, zeros included: ``xmet``/``smet`` under ``*`` where ``met`` is published (598 and 1,888 rows)
-are probably often 0 but cannot be told apart. Rates (difficult / projects) must therefore be
+``*`` = not published (statistical secrecy or too few answers; a text cell in the workbook too) → NaN
+with status ``secret``, never 0. In the 2024 file no published value is below 5 and no cell is 0, so
+``*`` also covers small counts, zeros included: ``xmet``/``smet`` under ``*`` where ``met`` is
+published (598 and 1,888 rows) are probably often 0 but cannot be told apart. Rates (difficult / projects) must therefore be
 computed only where both are published. A blank cell, or ``xmet``/``smet`` above ``met``, is an error.
+So are a renamed sheet, a missing header row or column, an HTML page or an empty file instead of the
+workbook, and a zip without a workbook member: the error names the file (and zip member), the sheet,
+the row and the column. Workbooks are read with python-calamine (see :mod:`sources.chomage` for the
+measured choice).
 
 BE24 basin codes look like zone d'emploi codes but are a different zoning: ``5220`` is the Nantes
 basin in BMO and the Saumur zone d'emploi at INSEE.
@@ -47,6 +59,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .chomage import REGION, open_workbook, sheet_rows, sheet_table, sniff, unexpected
 from .dataset import LO2, Dataset
 from .errors import SourceFormatError
 from .tabular import check_codes, check_unique, read_delimited, read_text, to_number
@@ -70,13 +83,11 @@ DATASETS: list[Dataset] = [
         vintage="BMO 2024 (enquête de l'automne 2023, publiée en avril 2024) ; bassins 2024",
         mirror_path="bmo/bmo_2024_pdl.csv",
         layout="derived",
-        official_layout=False,
-        official_reason="only the mirror's derived layout is parsed so far",
         note=(
-            "The official URL serves an Excel workbook (zip/xlsx), which the parser does not read; "
-            "the mirror is its sheet BMO_2024_open_data saved as ';' CSV (UTF-8), rows REG == 52, "
-            "columns and values unchanged. An online refresh must export that sheet to CSV first. "
-            "'*' = not published."
+            "The official URL serves a zip holding the Excel workbook (xlsx), read as published: "
+            "sheet BMO_2024_open_data (header row found by its code cell annee), rows REG == 52. "
+            "The mirror is that sheet saved as ';' CSV (UTF-8), rows REG == 52, columns and values "
+            "unchanged; the parser reads both. '*' = not published."
         ),
     ),
     Dataset(
@@ -133,7 +144,8 @@ _WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 
 
 def refuse_workbook(path: Path, dataset_id: str | None, sheet: str) -> None:
-    """Stop with a clear message when handed the official Excel workbook instead of its CSV sheet."""
+    """Stop with a clear message when handed an Excel workbook instead of its CSV sheet (for parsers
+    that read only a CSV export; :func:`parse_bmo` reads the workbook)."""
     with open(path, "rb") as f:
         head = f.read(4)
     if head in _WORKBOOK_MAGIC:
@@ -158,37 +170,58 @@ def _check_pattern(df, column, pattern, path, dataset_id, what):
     check_codes(df, column, path, pattern=pattern, dataset_id=dataset_id, what=what)
 
 
+BMO_SHEET = re.compile(r"BMO_\d{4}_open_data")
+_BMO_EXPECTED = ("the BMO open-data workbook (zip or xlsx) with sheet 'BMO_2024_open_data' "
+                 "(header row starting with 'annee'), or that sheet saved as ';' CSV")
+
+
+def _bmo_table(path: Path, dataset_id: str) -> tuple[pd.DataFrame, str, str]:
+    """The region's rows of the BMO sheet as text, where they come from, and the layout."""
+    kind = sniff(path, dataset_id)
+    if kind == "text":
+        return read_delimited(path, sep=";", required=BMO_COLUMNS, dataset_id=dataset_id), str(path), "mirror"
+    if kind != "workbook":
+        raise unexpected(path, kind, _BMO_EXPECTED, dataset_id)
+    book, where = open_workbook(path, expected=_BMO_EXPECTED, member=re.compile(r"BMO", re.I),
+                                dataset_id=dataset_id)
+    sheet, rows = sheet_rows(book, where, BMO_SHEET, expected=_BMO_EXPECTED, dataset_id=dataset_id)
+    where = f"{where} (sheet {sheet!r})"
+    df = sheet_table(rows, where, "annee", required=BMO_COLUMNS, keep=("REG", {REGION}), dataset_id=dataset_id)
+    if df.empty:
+        raise SourceFormatError(where, f"no row of region {REGION} (column REG)", dataset_id=dataset_id)
+    return df, where, "official"
+
+
 def parse_bmo(path: Path, dataset_id: str = BMO_ID) -> pd.DataFrame:
-    refuse_workbook(path, dataset_id, "BMO_2024_open_data")
-    df = read_delimited(path, sep=";", required=BMO_COLUMNS, dataset_id=dataset_id)
+    df, where, layout = _bmo_table(path, dataset_id)
     for col in BMO_COLUMNS:
         df[col] = df[col].str.strip()
-    _check_pattern(df, "BE24", BASIN_CODE, path, dataset_id, "basin code (BE24)")
-    _check_pattern(df, "Dept", DEPARTEMENT, path, dataset_id, "département code")
-    _check_pattern(df, "Code métier BMO", FAP228, path, dataset_id, "FAP-2021 code")
-    _check_pattern(df, "annee", re.compile(r"^\d{4}$"), path, dataset_id, "year")
+    _check_pattern(df, "BE24", BASIN_CODE, where, dataset_id, "basin code (BE24)")
+    _check_pattern(df, "Dept", DEPARTEMENT, where, dataset_id, "département code")
+    _check_pattern(df, "Code métier BMO", FAP228, where, dataset_id, "FAP-2021 code")
+    _check_pattern(df, "annee", re.compile(r"^\d{4}$"), where, dataset_id, "year")
     bad = ~df["Famille_met"].isin(FAMILIES)
     if bad.any():
         row = df[bad].iloc[0]
-        raise SourceFormatError(path, "unknown family of occupations", line=int(row["_line"]),
+        raise SourceFormatError(where, "unknown family of occupations", line=int(row["_line"]),
                                 column="Famille_met", value=row["Famille_met"], dataset_id=dataset_id)
-    check_unique(df, ["BE24", "Code métier BMO"], path, dataset_id=dataset_id)
+    check_unique(df, ["BE24", "Code métier BMO"], where, dataset_id=dataset_id)
     labels = df.groupby("BE24")["NOMBE24"].nunique()
     if (labels > 1).any():
         code = labels[labels > 1].index[0]
         row = df[df["BE24"] == code].iloc[0]
-        raise SourceFormatError(path, "basin with several labels", line=int(row["_line"]), column="BE24",
+        raise SourceFormatError(where, "basin with several labels", line=int(row["_line"]), column="BE24",
                                 value=code, dataset_id=dataset_id)
-    met, met_status = _counts(df, "met", path, dataset_id)
-    xmet, xmet_status = _counts(df, "xmet", path, dataset_id)
-    smet, smet_status = _counts(df, "smet", path, dataset_id)
+    met, met_status = _counts(df, "met", where, dataset_id)
+    xmet, xmet_status = _counts(df, "xmet", where, dataset_id)
+    smet, smet_status = _counts(df, "smet", where, dataset_id)
     for col, part in (("xmet", xmet), ("smet", smet)):
         over = part > met
         if over.any():
             row = df[over].iloc[0]
-            raise SourceFormatError(path, f"{col} is larger than met", line=int(row["_line"]), column=col,
+            raise SourceFormatError(where, f"{col} is larger than met", line=int(row["_line"]), column=col,
                                     value=f"{row[col]} > {row['met']}", dataset_id=dataset_id)
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "year": df["annee"].astype(int).to_numpy(),
             "region": df["REG"].to_numpy(),
@@ -207,6 +240,8 @@ def parse_bmo(path: Path, dataset_id: str = BMO_ID) -> pd.DataFrame:
             "seasonal_status": smet_status,
         }
     )
+    out.attrs["layout"] = layout
+    return out
 
 
 BASIN_COLUMNS = ["reg", "dep", "codgeo", "codbe", "libbe"]

@@ -75,3 +75,40 @@ def test_forget_refuses_what_is_not_a_set_id(set_id, tmp_path, monkeypatch, caps
     assert cli.main(["territories", "forget", set_id]) == 2
     assert "refusé" in capsys.readouterr().err
     assert victim.read_text() == "keep me"
+
+
+def test_a_remembered_set_is_never_replaced_silently(mirror, tmp_path, monkeypatch):
+    from pipelines import cli
+
+    monkeypatch.setenv("PORTRAITS_DEFINITIONS_DIR", str(tmp_path / "territories"))
+    monkeypatch.setenv("PORTRAITS_MIRROR_DIR", str(mirror))
+    first = tmp_path / "a" / "mes_territoires.csv"
+    second = tmp_path / "b" / "mes_territoires.csv"
+    first.parent.mkdir()
+    second.parent.mkdir()
+    first.write_text("territory_id;label;epci_siren;commune_code\nnantes;Nantes;;44109\n")
+    second.write_text("territory_id;label;epci_siren;commune_code\nangers;Angers;;49007\n")
+    assert cli.remember([first], None, None) == ["mes_territoires"]
+    with pytest.raises(cli.ReplaceRefused, match="--replace"):
+        cli.remember([second], None, None)
+    kept = tmp_path / "territories" / "mes_territoires.csv"
+    assert kept.read_bytes() == first.read_bytes()
+    cli.remember([second], None, None, replace=True)
+    assert kept.read_bytes() == second.read_bytes()
+    (old,) = (tmp_path / "territories" / ".history").glob("mes_territoires-*.csv")
+    assert old.read_bytes() == first.read_bytes()
+
+
+def test_a_missing_corrections_file_stops_the_directory(warehouse_db, tmp_path):
+    import shutil
+
+    from portraits import annuaire
+
+    copy = tmp_path / "work.duckdb"
+    shutil.copyfile(warehouse_db, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        with pytest.raises(FileNotFoundError, match="points fermés réapparaîtraient"):
+            annuaire.build_frame(con, tmp_path / "absent.csv")
+    finally:
+        con.close()
