@@ -1,23 +1,49 @@
 """France Travail (ex-Pôle emploi) and DARES: job seekers by commune and by EPCI, and agencies.
 
-``parse_defm_communes(path)`` → job seekers in categories A, B, C living in the commune, average of
-the 4th quarter (DARES, raw data, rounded by DARES to the nearest 5), one row per commune × year:
+``parse_defm_communes(path, departements=REGION_DEPARTEMENTS)`` → job seekers in categories A, B, C
+living in the commune, average of the 4th quarter (DARES, raw data, rounded by DARES to the nearest
+5), one row per commune × year:
 
 ============= =========================================================================
-commune_code  INSEE code, COG 2025
+commune_code  INSEE code as the file gives it: COG 2025 in the mirror, COG 2024 in the
+              official export (the pipeline maps old codes to the current COG later)
 year          int (the ``YYYY`` of ``date`` = ``YYYY-T4``)
 value         number of job seekers (float, whole numbers); NaN when blank
 status        ``ok``; ``missing`` for a blank cell
 ============= =========================================================================
 
+Two layouts, recognised from the header (``df.attrs["layout"]`` says which was read):
+
+* ``mirror`` — the derived extract of the mirror (``;``): ``code_commune, code_departement, date,
+  categorie, sexe, tranche_d_age, nombre_de_demandeurs_d_emploi``, already cut to categories ABC,
+  sexe Total, age Total, 4th quarters, region 52.
+* ``official`` — the DARES export ``dares_defm_communales-brutes`` (``;``, UTF-8 with BOM, CRLF), long,
+  12 columns: ``date, code_region, region, code_departement, departement, code_commune, commune,
+  type_de_donnees, categorie, sexe, tranche_d_age, nombre_de_demandeurs_d_emploi`` as field names, or
+  their labels (``Date;Code région;…;Nombre de demandeurs d'emploi``, export with ``use_labels=true``).
+  One row per date × commune × sex or age band (sex and age are not crossed). The parser keeps
+  ``categorie = ABC``, ``sexe = Total``, ``tranche_d_age = Total`` and ``date = YYYY-T4``; it drops the
+  aggregate pseudo-communes (every geographic code column is the text ``Total``: ``Total France
+  métropolitaine``, ``Non localisés…``) and the arrondissements of Paris (751xx), Lyon (6938x) and
+  Marseille (132xx) when the whole commune (75056, 69123, 13055) is in the file too, as it is in the
+  official export. If ``type_de_donnees`` holds several values it stops (which one to keep has to be
+  checked on the portal).
+
+Both layouts are read as a stream (one line at a time, rows outside ``departements`` dropped while
+reading; ``None`` keeps every département): the national export (about 2.1 million lines) never
+sits in memory. A row's département is its ``code_departement`` (the commune code's first two
+characters, three overseas, when the file has no such column). The mirror's filters are applied to
+it as well, so an official-like file with the mirror's header is read the same way.
+
 Blank cells: 20 in the mirror, every year of two communes only, L'Oie (85165) and Sainte-Florence
 (85212), about 1,300 inhabitants each (their series is null in the upstream JSON). The file publishes
 44 counts of 0 and many of 5, so small numbers are not hidden: these blanks are a gap in the source
-(probably its commune geography), not statistical secrecy. They are ``missing``, never 0.
-The parser also reads the official DARES export (same column names, all quarters, sexes, age bands
-and categories): it keeps rows ``categorie = ABC``, ``sexe = Total``, ``tranche_d_age = Total`` and
-``date = YYYY-T4``; if a ``type_de_donnees`` column holds several values it stops (which one to keep
-has to be checked on the portal).
+(probably its commune geography), not statistical secrecy. They are ``missing``, never 0; an empty
+count of the official export (not published) is read the same way.
+
+Errors (:class:`~sources.errors.SourceFormatError`, naming the file, line, column and value): an
+empty file, an HTML or JSON answer instead of CSV, a missing column (named with its official label),
+a line with another number of fields than the header, a malformed date, commune code or count.
 
 ``parse_defm_epci(path, year=None, scope=None)`` → job seekers by EPCI at the end of December, from
 one of the four cleaned files (``categorie``, ``categorie_a``, ``categorie_abc``, ``anciennete``),
@@ -37,6 +63,10 @@ value         float, whole numbers; NaN when secret or missing
 status        ``ok``; ``secret`` for ``s.s`` (secret statistique); ``missing`` (see below)
 ============= =========================================================================
 
+Only these cleaned files (the mirror's layout, ``df.attrs["layout"] = "mirror"``) are read: no
+machine-readable official file of these December snapshots is known (the official URL is an HTML page
+of the former pole-emploi.org site; see ``official_reason`` in the records).
+
 Stray ``,`` (2019) and ``.`` (2018) cells, always in ``diplome_indetermine`` in the mirror: where the
 other cells of the group are all published and add up exactly to the total (true of every stray cell
 of the mirror: 50 cells), the cell is 0 (``ok``); otherwise NaN with status ``missing``. Secret cells
@@ -52,6 +82,7 @@ kept; the mirror holds region 52 only.
 
 from __future__ import annotations
 
+import csv
 import re
 import unicodedata
 from pathlib import Path
@@ -98,14 +129,15 @@ DATASETS: list[Dataset] = [
         vintage="4e trimestre 2015 à 2024 ; communes COG 2025",
         mirror_path="france_travail/dares_defm_communales_abc_t4_2015_2024_pdl.csv",
         layout="derived",
-        official_layout=False,
-        official_reason="only the mirror's derived layout is parsed so far",
         note=(
             "Mirror: categories ABC, sexe Total, age Total, 4th quarters only, rebuilt from the job "
-            "seeker series of the rouages.fr JSON with the official column names. The official URL "
-            "serves every quarter, sex, age band and category (dataset id and field names seen in "
-            "third-party code, to check online); the parser keeps the same rows from it. Counts are "
-            "rounded by DARES to the nearest 5."
+            "seeker series of the rouages.fr JSON with the official column names, communes in COG 2025. "
+            "The official URL serves the long 12-column export (field names; labels with use_labels=true), "
+            "every sex and age band, communes in COG 2024, cut to the region's départements by its "
+            "where clause on code_departement (text); the parser reads both layouts, keeps the same "
+            "rows (ABC, Total, Total, Q4) and drops the 'Total' pseudo-communes and the Paris, Lyon, "
+            "Marseille arrondissements. Layout documented from several third-party codebases, no real "
+            "commune row seen offline. Counts are rounded by DARES to the nearest 5."
         ),
     ),
     *[
@@ -127,7 +159,14 @@ DATASETS: list[Dataset] = [
             mirror_path=_EPCI_FILE.format(year=year, kind="categorie_abc"),
             layout="derived",
             official_layout=False,
-            official_reason="only the mirror's derived layout is parsed so far",
+            official_reason=(
+                "no machine-readable official file: the official URL is an HTML page of the former "
+                "pole-emploi.org site, not a data file; it linked one Excel workbook per December "
+                f"(one sheet per table) whose direct URL for December {year} is not known and of which "
+                "no copy is in the mirror (only the cleaned CSVs of pauldechorgnat/data-chomage, read "
+                "here); the France Travail statistics portal ('Données locales') is named as the "
+                "current source but no file of these December snapshots is documented there"
+            ),
             note=(
                 f"Four companion files (see defm_epci_files({year})): categorie, categorie_a, "
                 "categorie_abc, anciennete. They are the cleaned CSVs of "
@@ -175,49 +214,179 @@ def defm_epci_files(year: int) -> dict[str, str]:
 # Job seekers by commune (DARES)
 
 DEFM_COLUMNS = ["code_commune", "date", "nombre_de_demandeurs_d_emploi"]
+REGION_DEPARTEMENTS = ("44", "49", "53", "72", "85")
 _FILTERS = {"categorie": "ABC", "sexe": "Total", "tranche_d_age": "Total"}
 _QUARTER = re.compile(r"^(\d{4})-T([1-4])$")
+# the official export's 12 columns: field name → label (export with ``use_labels=true``)
+DEFM_OFFICIAL_COLUMNS = {
+    "date": "Date",
+    "code_region": "Code région",
+    "region": "Région",
+    "code_departement": "Code département",
+    "departement": "Département",
+    "code_commune": "Code commune",
+    "commune": "Commune",
+    "type_de_donnees": "Type de données",
+    "categorie": "Catégorie",
+    "sexe": "Sexe",
+    "tranche_d_age": "Tranche d'âge",
+    "nombre_de_demandeurs_d_emploi": "Nombre de demandeurs d'emploi",
+}
+# columns only the official layout has: one of them in the header means the official layout
+_OFFICIAL_ONLY = {"code_region", "region", "departement", "commune", "type_de_donnees"}
+_OFFICIAL_NEEDED = ["date", "code_departement", "code_commune", "categorie", "sexe", "tranche_d_age",
+                    "nombre_de_demandeurs_d_emploi"]
+# code columns that all hold the text "Total" in the aggregate pseudo-commune rows
+_GEO_CODES = ("code_region", "region", "code_departement", "departement", "code_commune")
+# whole commune → pattern of its arrondissements (both are in the official export)
+_PLM = {"75056": re.compile(r"^751(?:0[1-9]|1\d|20)$"), "69123": re.compile(r"^6938[1-9]$"),
+        "13055": re.compile(r"^132(?:0[1-9]|1[0-6])$")}
 
 
-def parse_defm_communes(path: Path, dataset_id: str = DEFM_COMMUNES_ID) -> pd.DataFrame:
-    df = read_delimited(path, sep=";", required=DEFM_COLUMNS, dataset_id=dataset_id)
-    for col, keep in _FILTERS.items():
-        if col in df.columns:
-            df = df[df[col].str.strip() == keep]
-    if "type_de_donnees" in df.columns and df["type_de_donnees"].nunique() > 1:
-        values = ", ".join(sorted(df["type_de_donnees"].unique()))
+def _header_key(name: str) -> str:
+    """A header cell as compared: Unicode NFC, BOM and spaces stripped, typographic apostrophe → '."""
+    return unicodedata.normalize("NFC", name).lstrip("\ufeff").strip().replace("’", "'")
+
+
+_DEFM_LABELS = {_header_key(label): field for field, label in DEFM_OFFICIAL_COLUMNS.items()}
+
+
+def _not_csv(path: Path, dataset_id: str | None) -> None:
+    """Stop on an empty file, or on an HTML page or a JSON answer served instead of the CSV export."""
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if not text:
+        raise SourceFormatError(path, "file is empty (expected a CSV export with a header line)",
+                                dataset_id=dataset_id)
+    first = text.split(b"\n", 1)[0].decode("utf-8", "replace").strip()[:80]
+    if text[:1] == b"<":
+        raise SourceFormatError(path, "an HTML page, not a CSV file (an error or landing page was served "
+                                "instead of the export?)", line=1, value=first, dataset_id=dataset_id)
+    if text[:1] in (b"{", b"["):
+        raise SourceFormatError(path, "a JSON answer, not a CSV file (an API error?)", line=1, value=first,
+                                dataset_id=dataset_id)
+
+
+def _departement_of(code: str) -> str:
+    return code[:3] if code[:2] in ("97", "98") else code[:2]
+
+
+def parse_defm_communes(path: Path, dataset_id: str = DEFM_COMMUNES_ID,
+                        departements=REGION_DEPARTEMENTS) -> pd.DataFrame:
+    """Job seekers A+B+C by commune, Q4, from the mirror or the official export (module docstring).
+
+    ``departements``: codes of the départements kept (text, e.g. ``"44"``); ``None`` keeps them all.
+    """
+    _not_csv(path, dataset_id)
+    keep_deps = None if departements is None else frozenset(departements)
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f, delimiter=";")
+        try:
+            header = next(reader)
+            layout, col = _defm_layout(path, header, dataset_id)
+            kept = _defm_rows(path, reader, len(header), col, keep_deps, dataset_id)
+        except UnicodeDecodeError as exc:
+            raise SourceFormatError(path, f"not valid UTF-8 text ({exc.reason})", line=reader.line_num + 1,
+                                    dataset_id=dataset_id) from None
+    names = {field: header[i] for field, i in col.items()}  # the file's own column names
+    c_code, c_date, c_count = names["code_commune"], names["date"], names["nombre_de_demandeurs_d_emploi"]
+    df = pd.DataFrame(kept, columns=["_line", c_code, c_date, c_count, "_type"]).astype(
+        {c_code: "string", c_date: "string", c_count: "string", "_type": "string"})
+    df = _drop_arrondissements(df, c_code)
+    if "type_de_donnees" in col and df["_type"].nunique() > 1:
+        values = ", ".join(sorted(df["_type"].unique()))
         raise SourceFormatError(path, f"several type_de_donnees ({values}): choose one before parsing",
-                                column="type_de_donnees", dataset_id=dataset_id)
-    dates = df["date"].str.strip()
+                                column=names["type_de_donnees"], dataset_id=dataset_id)
+    dates = df[c_date]
     bad = ~dates.str.fullmatch(_QUARTER.pattern)
     if bad.any():
         row = df[bad].iloc[0]
-        raise SourceFormatError(path, "date is not YYYY-Tq", line=int(row["_line"]), column="date",
-                                value=row["date"], dataset_id=dataset_id)
+        raise SourceFormatError(path, "date is not YYYY-Tq (e.g. 2024-T4)", line=int(row["_line"]),
+                                column=c_date, value=row[c_date], dataset_id=dataset_id)
     df = df[dates.str.endswith("-T4")].copy()
     if df.empty:
-        raise SourceFormatError(path, "no row for categories ABC, all sexes, all ages, 4th quarter",
+        where = "" if keep_deps is None else f" in départements {', '.join(sorted(keep_deps))}"
+        raise SourceFormatError(path, f"no row for categories ABC, all sexes, all ages, 4th quarter{where}",
                                 dataset_id=dataset_id)
-    df["code_commune"] = df["code_commune"].str.strip()
-    df["year"] = df["date"].str.strip().str[:4].astype(int)
-    check_codes(df, "code_commune", path, dataset_id=dataset_id)
-    check_unique(df, ["code_commune", "year"], path, dataset_id=dataset_id)
-    values = to_number(df, "nombre_de_demandeurs_d_emploi", path, missing=("",), dataset_id=dataset_id,
-                       integer=True)
+    df["year"] = df[c_date].str[:4].astype(int)
+    check_codes(df, c_code, path, dataset_id=dataset_id)
+    check_unique(df, [c_code, "year"], path, dataset_id=dataset_id)
+    values = to_number(df, c_count, path, missing=("",), dataset_id=dataset_id, integer=True)
     neg = values < 0
     if neg.any():
         row = df[neg].iloc[0]
-        raise SourceFormatError(path, "negative count", line=int(row["_line"]),
-                                column="nombre_de_demandeurs_d_emploi",
-                                value=row["nombre_de_demandeurs_d_emploi"], dataset_id=dataset_id)
-    return pd.DataFrame(
+        raise SourceFormatError(path, "negative count", line=int(row["_line"]), column=c_count,
+                                value=row[c_count], dataset_id=dataset_id)
+    out = pd.DataFrame(
         {
-            "commune_code": df["code_commune"].to_numpy(),
+            "commune_code": df[c_code].to_numpy(dtype=object),
             "year": df["year"].to_numpy(),
             "value": values.to_numpy(),
-            "status": np.where(values.isna(), "missing", "ok"),
+            "status": np.where(values.isna(), "missing", "ok").astype(object),
         }
     ).reset_index(drop=True)
+    out.attrs["layout"] = layout
+    return out
+
+
+def _defm_layout(path: Path, header: list[str], dataset_id: str | None) -> tuple[str, dict[str, int]]:
+    """("official" or "mirror", position of each known column) from the header line."""
+    fields = [_DEFM_LABELS.get(_header_key(h), _header_key(h)) for h in header]
+    col: dict[str, int] = {}
+    for i, field in enumerate(fields):
+        col.setdefault(field, i)
+    official = bool(_OFFICIAL_ONLY & set(col))
+    needed = _OFFICIAL_NEEDED if official else DEFM_COLUMNS
+    missing = [c for c in needed if c not in col]
+    if missing:
+        what = (f"missing column {missing[0]} (label {DEFM_OFFICIAL_COLUMNS[missing[0]]!r}) of the official "
+                "DARES export" if official else
+                f"missing column(s) {', '.join(missing)} of the mirror's layout (and none of the official "
+                "export's own columns code_region, region, departement, commune, type_de_donnees)")
+        hint = " (is the separator ';'? the header line has none)" if len(header) == 1 else ""
+        raise SourceFormatError(path, f"{what}{hint}; header has: {', '.join(header[:12])}", line=1,
+                                column=missing[0], dataset_id=dataset_id)
+    return ("official" if official else "mirror"), col
+
+
+def _defm_rows(path, reader, n: int, col: dict[str, int], keep_deps, dataset_id):
+    """The rows kept while reading, as (line, commune code, date, count, type_de_donnees)."""
+    i_code, i_date, i_count = col["code_commune"], col["date"], col["nombre_de_demandeurs_d_emploi"]
+    i_dep = col.get("code_departement")
+    i_type = col.get("type_de_donnees")
+    filters = [(col[c], v) for c, v in _FILTERS.items() if c in col]
+    geo = [col[c] for c in _GEO_CODES if c in col]
+    by_dep = keep_deps is not None and i_dep is not None
+    kept = []
+    for row in reader:
+        if len(row) != n:
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            raise SourceFormatError(path, f"expected {n} fields, found {len(row)}", line=reader.line_num,
+                                    dataset_id=dataset_id)
+        if by_dep and row[i_dep].strip() not in keep_deps:
+            continue  # first, as it rejects most lines of the national file
+        if any(row[i].strip() != v for i, v in filters):
+            continue
+        code = row[i_code].strip()
+        if code == "Total" and all(row[i].strip() == "Total" for i in geo):
+            continue  # aggregate pseudo-commune (France métropolitaine, non localisés…)
+        if keep_deps is not None and i_dep is None and _departement_of(code) not in keep_deps:
+            continue
+        kept.append((reader.line_num, code, row[i_date].strip(), row[i_count].strip(),
+                     row[i_type].strip() if i_type is not None else ""))
+    return kept
+
+
+def _drop_arrondissements(df: pd.DataFrame, c_code: str) -> pd.DataFrame:
+    """Drop the arrondissements of Paris, Lyon and Marseille whose whole commune is in the table."""
+    codes = set(df[c_code])
+    drop = pd.Series(False, index=df.index)
+    for whole, pattern in _PLM.items():
+        if whole in codes:
+            drop |= df[c_code].str.fullmatch(pattern.pattern)
+    return df[~drop]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -340,7 +509,7 @@ def parse_defm_epci(path: Path, year: int | None = None, scope: str | None = Non
 
     n_rows, n_cols = len(df), len(value_cols)
     scopes = [file_scope or c.rsplit("_", 1)[-1].upper() for c in value_cols]
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "epci_siren": np.repeat(df["code_epci"].to_numpy(), n_cols),
             "epci_name": np.repeat(df["lib_epci"].str.strip().to_numpy(), n_cols),
@@ -352,6 +521,8 @@ def parse_defm_epci(path: Path, year: int | None = None, scope: str | None = Non
             "status": status.to_numpy().ravel(),
         }
     )
+    out.attrs["layout"] = "mirror"
+    return out
 
 
 def _stray_is_zero(values: pd.DataFrame, groups, value_cols) -> pd.DataFrame:
@@ -436,4 +607,6 @@ def parse_agencies(path: Path, dataset_id: str = AGENCIES_ID) -> pd.DataFrame:
 def parse_defm_epci_files(items, dataset_id: str) -> pd.DataFrame:
     """The four EPCI files of one December (``pe_defm_epci_<year>``), as one table."""
     year = int(dataset_id.rsplit("_", 1)[-1])
-    return concat_files(items, lambda p, kind: parse_defm_epci(p, year=year))
+    out = concat_files(items, lambda p, kind: parse_defm_epci(p, year=year))
+    out.attrs["layout"] = "mirror"
+    return out

@@ -1,4 +1,4 @@
-"""Parcoursup: higher-education programmes offered in the region (third-party simplified extract).
+"""Parcoursup: higher-education programmes offered in the region (official export or third-party extract).
 
 Dataset ``parcoursup_extrait``. **The mirror holds a derived extract made by a third party** (GitHub
 ``crysis421/FRANCUNIV``, file ``fr-esr-parcoursup .csv``): 6 columns of the official
@@ -6,19 +6,36 @@ Dataset ``parcoursup_extrait``. **The mirror holds a derived extract made by a t
 runs of spaces ("BTS   Services   Gestion de la PME"), session not stated (2024 or 2025), cut to
 "Pays de la Loire". It is fit for prototyping only; cite it as a third-party extract.
 
-:func:`parse` reads two layouts, recognised from the header:
+``parse(path, departements=REGION_DEPARTEMENTS)`` reads two layouts, recognised from the header
+(``df.attrs["layout"]`` says which was read):
 
-* ``extrait`` — the mirror (``,``-separated): ``Statut de l’etablissement de la filiere de formation
-  (public, prive…)``, ``Code UAI de l etablissement``, ``etablissement``, ``Region de
+* ``mirror`` — the third-party extract (``,``-separated): ``Statut de l’etablissement de la filiere de
+  formation (public, prive…)``, ``Code UAI de l etablissement``, ``etablissement``, ``Region de
   l’etablissement``, ``Filiere de formation``, ``Coordonnées GPS de la formation`` (``"lat, lon"``).
-* ``officiel`` — the official export of ``fr-esr-parcoursup`` with API field names (``;``-separated,
-  the 118 columns include ``session, contrat_etab, cod_uai, g_ea_lib_vx, region_etab_aff,
-  lib_for_voe_ins, g_olocalisation_des_formations``). Field names as listed in the mirror's SOURCE.md;
-  untested on a real download (no network here).
+  Already cut to the region; every row is kept.
+* ``official`` — the export of ``fr-esr-parcoursup`` (``;``-separated, 118 columns, one row per
+  formation, a ``session`` column), with API field names (the default of ``exports/csv``) or labels
+  (``use_labels=true``, where columns 10 and 14 share the label ``Filière de formation``: the first,
+  ``lib_for_voe_ins``, is the one read). Columns read: ``session``, ``contrat_etab``, ``cod_uai``,
+  ``g_ea_lib_vx``, ``dep``, ``region_etab_aff``, ``lib_for_voe_ins``, ``g_olocalisation_des_formations``;
+  a header cell matches after Unicode NFC and with ’ and ' taken as the same apostrophe. The file is
+  read as a stream and only rows whose ``dep`` (text: ``09``, ``971``) is in ``departements`` are kept
+  (``None`` keeps all). The national file writes the region ``Pays-de-la-Loire``: cut on ``dep``, never
+  on the region label. A header cell ``co=ntrat_etab`` (a stray ``=`` in one third-party copy) is not
+  taken for ``contrat_etab``: the publisher writes ``contrat_etab``, and a parser that accepts near
+  names would also let a real renaming through; the error names the damaged cell.
 
-Output, one row per line of the file (the extract repeats 45 lines identically and 87 lines share
-UAI and label with another: distinct Parcoursup offers whose distinguishing column was dropped; rows
-are kept, do not use ``(uai, formation)`` as a key):
+Mapping of the official columns: ``status`` ← ``contrat_etab``, ``uai`` ← ``cod_uai``,
+``establishment`` ← ``g_ea_lib_vx``, ``region`` ← ``region_etab_aff``, ``formation`` ←
+``lib_for_voe_ins``, GPS ← ``g_olocalisation_des_formations``, ``session`` ← ``session``. The extract
+is the same columns with accents and apostrophes stripped from most labels and hyphens turned into
+runs of spaces, so for one formation both layouts give the same UAI, sector, type and coordinates,
+and the same labels up to accents and apostrophes.
+
+Output (the same columns and dtypes for both layouts), one row per line of the file kept (the
+extract repeats 45 lines identically and 87 lines share UAI and label with another: distinct
+Parcoursup offers whose distinguishing column was dropped; rows are kept, do not use ``(uai,
+formation)`` as a key):
 
 =============== ===================================================================================
 uai             UAI of the establishment (8 characters)
@@ -26,7 +43,8 @@ establishment   establishment name, runs of 3+ spaces turned back into " - "
 sector          ``Public`` or ``Privé``
 sector_detail   the file's status: ``Public``, ``Privé sous contrat d'association``, ``Privé
                 enseignement supérieur``, ``Privé hors contrat`` (accents restored)
-region          region name as in the file (``Pays de la Loire``)
+region          region name as in the file (``Pays de la Loire`` in the extract,
+                ``Pays-de-la-Loire`` in the official export)
 formation       programme label, runs of 3+ spaces turned back into " - "
 formation_type  kind of programme, from the first segment of the label (see below)
 session         Parcoursup session (official layout only; ``""`` for the extract)
@@ -48,13 +66,17 @@ d'ingénieur…"), ``École de commerce`` ("Formation des écoles de commerce et
 ``Année préparatoire``;
 anything else is ``Autre`` (e.g. "Formation Bac + 3", "Architecture").
 
-Validation (:class:`~sources.errors.SourceFormatError` naming file, line, column, value): known
-layout; UAI well formed; status one of the four above; GPS ``"lat, lon"`` with numbers inside the
-metropolitan-France box (latitude 41…51.5, longitude −5.5…10) or empty; label not empty.
+Validation (:class:`~sources.errors.SourceFormatError` naming file, line, column, value): not
+empty, not an HTML or JSON answer; known layout with every column read (official columns named with
+their label); as many fields as header cells; at least one row in ``departements``; UAI well formed;
+status one of the four above; GPS ``"lat, lon"`` with numbers inside the metropolitan-France box
+(latitude 41…51.5, longitude −5.5…10) or empty; label not empty. The box holds for the region's
+départements: an overseas département in ``departements`` would stop at its coordinates.
 """
 
 from __future__ import annotations
 
+import csv
 import re
 import unicodedata
 from pathlib import Path
@@ -63,7 +85,7 @@ import pandas as pd
 
 from .dataset import LO2, Dataset
 from .errors import SourceFormatError
-from .tabular import check_codes, read_delimited, read_text
+from .tabular import check_codes, read_delimited
 
 DATASET_ID = "parcoursup_extrait"
 
@@ -72,7 +94,7 @@ DATASETS: list[Dataset] = [
         id=DATASET_ID,
         table="parcoursup",
         parser="parcoursup:parse",
-        description='Parcoursup offer, simplified third-party extract.',
+        description='Parcoursup offer by formation (official export, or the simplified third-party extract).',
         family="education",
         title=(
             "Parcoursup : formations d'enseignement supérieur proposées en Pays de la Loire "
@@ -84,21 +106,22 @@ DATASETS: list[Dataset] = [
         ),
         url=(
             "https://data.enseignementsup-recherche.gouv.fr/api/explore/v2.1/catalog/datasets/"
-            "fr-esr-parcoursup/exports/csv?delimiter=%3B&where=region_etab_aff%3D%22Pays%20de%20la%20Loire%22"
+            "fr-esr-parcoursup/exports/csv?delimiter=%3B"
+            "&where=dep%20in%20(%2244%22%2C%2249%22%2C%2253%22%2C%2272%22%2C%2285%22)"
         ),
         page="https://data.enseignementsup-recherche.gouv.fr/explore/dataset/fr-esr-parcoursup/",
         licence=LO2,
         vintage="Session non indiquée (2024 ou 2025)",
         mirror_path="parcoursup/fr-esr-parcoursup_simplifie_pdl.csv",
         layout="derived",
-        official_layout=False,
-        official_reason="only the mirror's derived layout is parsed so far",
         note=(
-            "Third-party derived extract (GitHub crysis421/FRANCUNIV, commit 45e11436, January 2026): "
-            "6 of the 118 columns, accents and hyphens stripped from labels, session not stated, rows "
-            "of Pays de la Loire. The official URL serves the full fr-esr-parcoursup export (API field "
-            "names, all sessions: filter on session); the parser reads both layouts, the official one "
-            "untested offline."
+            "Third-party derived extract in the mirror (GitHub crysis421/FRANCUNIV, commit 45e11436, "
+            "January 2026): 6 of the 118 columns, accents and hyphens stripped from labels, session not "
+            "stated, rows of Pays de la Loire. The official URL serves the fr-esr-parcoursup export "
+            "(latest session, 118 columns, API field names), cut to the region's départements by "
+            "where=dep in (\"44\",\"49\",\"53\",\"72\",\"85\") (dep is text); a filter on "
+            "region_etab_aff=\"Pays de la Loire\" returned nothing, as the file writes "
+            "Pays-de-la-Loire. The parser reads both layouts (and the export's label header)."
         ),
     ),
 ]
@@ -120,6 +143,24 @@ OFFICIAL_COLUMNS = {
     "g_olocalisation_des_formations": "gps",
     "session": "session",
 }
+# label of each field read, in the export with ``use_labels=true`` (columns 10 and 14 share the label
+# "Filière de formation": the first one is lib_for_voe_ins, the second form_lib_voe_acc)
+OFFICIAL_LABELS = {
+    "session": "Session",
+    "contrat_etab": "Statut de l’établissement de la filière de formation (public, privé…)",
+    "cod_uai": "Code UAI de l'établissement",
+    "g_ea_lib_vx": "Établissement",
+    "dep": "Code départemental de l’établissement",
+    "region_etab_aff": "Région de l’établissement",
+    "lib_for_voe_ins": "Filière de formation",
+    "g_olocalisation_des_formations": "Coordonnées GPS de la formation",
+}
+OFFICIAL_READ = [*OFFICIAL_COLUMNS, "dep"]
+REGION_DEPARTEMENTS = ("44", "49", "53", "72", "85")
+# raw table columns and dtypes (the same for both layouts)
+RAW_DTYPES = {"uai": "string", "establishment": "string", "sector": object, "sector_detail": object,
+              "region": "string", "formation": "string", "formation_type": object, "session": object,
+              "latitude": "float64", "longitude": "float64", "_line": "int64"}
 UAI = re.compile(r"^\d{7}[A-Z]$")
 LAT_RANGE = (41.0, 51.5)
 LON_RANGE = (-5.5, 10.0)
@@ -180,20 +221,62 @@ def formation_type(label: str) -> str:
     return "Autre"
 
 
-def parse(path: Path) -> pd.DataFrame:
-    head = read_text(path, dataset_id=DATASET_ID).split("\n", 1)[0]
-    if "cod_uai" in head:
-        sep = ";" if head.count(";") >= head.count(",") else ","
-        raw = read_delimited(path, sep=sep, required=list(OFFICIAL_COLUMNS), dataset_id=DATASET_ID)
+def _header_key(name: str) -> str:
+    """A header cell as compared: Unicode NFC, BOM and spaces stripped, typographic apostrophe → '."""
+    return unicodedata.normalize("NFC", name).lstrip("\ufeff").strip().replace("’", "'")
+
+
+_LABEL_FIELDS = {_header_key(label): field for field, label in OFFICIAL_LABELS.items()}
+# header cells that mean the official layout (the GPS label is also a column of the extract)
+_OFFICIAL_MARKS = set(OFFICIAL_READ) | (set(_LABEL_FIELDS) - {_header_key(OFFICIAL_LABELS[
+    "g_olocalisation_des_formations"])})
+
+
+def _not_csv(path: Path) -> None:
+    """Stop on an empty file, or on an HTML page or a JSON answer served instead of the CSV export."""
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if not text:
+        raise SourceFormatError(path, "file is empty (expected a CSV export with a header line)",
+                                dataset_id=DATASET_ID)
+    first = text.split(b"\n", 1)[0].decode("utf-8", "replace").strip()[:80]
+    if text[:1] == b"<":
+        raise SourceFormatError(path, "an HTML page, not a CSV file (an error or landing page was served "
+                                "instead of the export?)", line=1, value=first, dataset_id=DATASET_ID)
+    if text[:1] in (b"{", b"["):
+        raise SourceFormatError(path, "a JSON answer, not a CSV file (an API error?)", line=1, value=first,
+                                dataset_id=DATASET_ID)
+
+
+def parse(path: Path, departements=REGION_DEPARTEMENTS) -> pd.DataFrame:
+    """The raw table (module docstring) from the mirror's extract or the official export.
+
+    ``departements``: codes (text) of the départements kept from the official export; ``None`` keeps
+    every row. The extract has no département column and is kept whole (it is cut to the region).
+    """
+    _not_csv(path)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            head = f.readline()
+    except UnicodeDecodeError as exc:
+        raise SourceFormatError(path, f"not valid UTF-8 text ({exc.reason})", line=1,
+                                dataset_id=DATASET_ID) from None
+    sep = ";" if head.count(";") >= head.count(",") else ","
+    keys = [_header_key(h) for h in next(csv.reader([head], delimiter=sep))]
+    if _OFFICIAL_MARKS & set(keys):
+        layout = "official"
+        raw, file_col = _read_official(path, sep, departements)
         names = OFFICIAL_COLUMNS
     else:
+        layout = "mirror"
         raw = read_delimited(path, sep=",", required=list(EXTRACT_COLUMNS), dataset_id=DATASET_ID)
         names = EXTRACT_COLUMNS
+        file_col = {new: old for old, new in names.items()}
     df = pd.DataFrame({new: raw[old].fillna("").str.strip() for old, new in names.items()})
     if "session" not in df:
         df["session"] = ""
     df["_line"] = raw["_line"].to_numpy()
-    file_col = {new: old for old, new in names.items()}
 
     df = df.rename(columns={"uai": file_col["uai"]})
     check_codes(df, file_col["uai"], path, pattern=UAI, dataset_id=DATASET_ID, what="UAI")
@@ -223,7 +306,67 @@ def parse(path: Path) -> pd.DataFrame:
         "longitude": lon,
         "_line": df["_line"],
     })
-    return out.reset_index(drop=True)
+    out = out.astype(RAW_DTYPES).reset_index(drop=True)
+    out.attrs["layout"] = layout
+    return out
+
+
+def _read_official(path: Path, sep: str, departements) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The columns read of the official export, rows of ``departements`` only (read as a stream).
+
+    Returns the table (field names as columns, text, with ``_line``) and, for each raw-table column,
+    the name of its column in the file (field name or label, for error messages)."""
+    keep = None if departements is None else frozenset(departements)
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f, delimiter=sep)
+        try:
+            header = next(reader)
+            pos = _official_positions(path, header)
+            n = len(header)
+            i_dep = pos["dep"]
+            order = [pos[field] for field in OFFICIAL_READ]
+            rows, lines = [], []
+            for row in reader:
+                if len(row) != n:
+                    if not row or (len(row) == 1 and not row[0].strip()):
+                        continue
+                    raise SourceFormatError(path, f"expected {n} fields, found {len(row)}",
+                                            line=reader.line_num, dataset_id=DATASET_ID)
+                if keep is not None and row[i_dep].strip() not in keep:
+                    continue
+                rows.append([row[i] for i in order])
+                lines.append(reader.line_num)
+        except UnicodeDecodeError as exc:
+            raise SourceFormatError(path, f"not valid UTF-8 text ({exc.reason})", line=reader.line_num + 1,
+                                    dataset_id=DATASET_ID) from None
+    if not rows:
+        where = "" if keep is None else f" in départements {', '.join(sorted(keep))} (column dep)"
+        raise SourceFormatError(path, f"no formation{where}", dataset_id=DATASET_ID)
+    df = pd.DataFrame(rows, columns=OFFICIAL_READ, dtype="string")
+    df["_line"] = lines
+    file_col = {OFFICIAL_COLUMNS[field]: header[pos[field]].strip() for field in OFFICIAL_COLUMNS}
+    return df, file_col
+
+
+def _official_positions(path: Path, header: list[str]) -> dict[str, int]:
+    """Position of each field read, from a field-name or a label header (first of equal labels)."""
+    pos: dict[str, int] = {}
+    for i, cell in enumerate(header):
+        key = _header_key(cell)
+        field = key if key in OFFICIAL_READ else _LABEL_FIELDS.get(key)
+        if field is not None:
+            pos.setdefault(field, i)
+    for field in OFFICIAL_READ:
+        if field in pos:
+            continue
+        damaged = [h for h in header if re.sub(r"[^a-z0-9_]", "", _header_key(h)) == field]
+        hint = (f"; header has {damaged[0]!r}, a damaged copy of it? (the publisher writes {field})"
+                if damaged else f"; header has: {', '.join(h.strip() for h in header[:8])}…")
+        raise SourceFormatError(
+            path, f"missing column {field} (label {OFFICIAL_LABELS[field]!r}) of the official "
+            f"fr-esr-parcoursup export{hint}", line=1, column=field, dataset_id=DATASET_ID,
+        )
+    return pos
 
 
 def _gps(df: pd.DataFrame, path, column: str) -> tuple[pd.Series, pd.Series]:

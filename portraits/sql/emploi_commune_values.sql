@@ -6,6 +6,40 @@
 -- does not make the total of a larger territory unknown; the territory's note counts such communes.
 -- counted_in: commune whose published value, according to the project's geography
 -- (portraits.geography.KNOWN_SPLITS, table emploi_splits), probably includes this commune.
+-- The official files use the publisher's geography of the day (DARES: COG 2024; URSSAF: the
+-- edition's): a code merged since is mapped to its 2026 commune (ref.commune_history) and the
+-- values of merged communes are added (a missing part makes the sum missing). The mirror's copies
+-- are already in COG 2025, identical to COG 2026 in the region, so they go through unchanged.
+create or replace temp table emploi_urssaf_commune as
+select coalesce(h.new_code, r.commune_code) as commune_code, r.year,
+       case when bool_and(r.status = 'ok') then sum(r.value) end as value,
+       case when bool_and(r.status = 'ok') then 'ok' else 'missing' end as status,
+       min(r.source_id) as source_id
+from raw.urssaf_effectifs_commune r left join ref.commune_history h on h.old_code = r.commune_code
+group by all;
+
+-- The official file has no row for a commune without any declaring employer (the mirror lists them
+-- blank): the same 'missing' rows are added, so both give the same staging.
+insert into emploi_urssaf_commune
+select c.commune_code, y.year, null, 'missing', (select min(source_id) from raw.urssaf_effectifs_commune)
+from ref.commune c cross join (select distinct year from emploi_urssaf_commune) y
+where c.in_region
+  and not exists (select 1 from emploi_urssaf_commune u where u.commune_code = c.commune_code and u.year = y.year);
+
+create or replace temp table emploi_urssaf_secteurs as
+select coalesce(h.new_code, r.commune_code) as commune_code, r.year, r.sector_code,
+       sum(r.employees) as employees, sum(r.establishments) as establishments, min(r.source_id) as source_id
+from raw.urssaf_secteurs_2025 r left join ref.commune_history h on h.old_code = r.commune_code
+group by all;
+
+create or replace temp table emploi_defm_commune as
+select coalesce(h.new_code, r.commune_code) as commune_code, r.year,
+       case when bool_and(r.status = 'ok') then sum(r.value) end as value,
+       case when bool_and(r.status = 'ok') then 'ok' else 'missing' end as status,
+       min(r.source_id) as source_id
+from raw.defm_communes r left join ref.commune_history h on h.old_code = r.commune_code
+group by all;
+
 create or replace table staging.emploi_commune_value (
     indicator_id varchar, period varchar, commune_code varchar, value double, status varchar,
     source_id varchar, reason varchar, counted_in varchar
@@ -20,7 +54,7 @@ select 'emplois_salaries_prives', cast(year as varchar), commune_code, value,
        case when status <> 'ok'
             then 'sans établissement employeur privé dans le fichier Urssaf (aucun effectif compté)' end,
        null
-from raw.urssaf_effectifs_commune
+from emploi_urssaf_commune
 where year >= 2015;
 
 -- URSSAF 2025 by grand secteur. The file omits the sectors where a commune has neither employee nor
@@ -30,8 +64,8 @@ where year >= 2015;
 -- emploi_sectors (sector_code, indicator_id) is registered by portraits/themes/emploi.py.
 create or replace temp table emploi_urssaf_2025 as
 select commune_code, status, source_id
-from raw.urssaf_effectifs_commune
-where year = (select max(year) from raw.urssaf_secteurs_2025);
+from emploi_urssaf_commune
+where year = (select max(year) from emploi_urssaf_secteurs);
 
 insert into staging.emploi_commune_value
 select s.indicator_id, cast(y.year as varchar), c.commune_code,
@@ -43,8 +77,8 @@ select s.indicator_id, cast(y.year as varchar), c.commune_code,
        null
 from emploi_urssaf_2025 c
 cross join emploi_sectors s
-cross join (select max(year) as year from raw.urssaf_secteurs_2025) y
-left join raw.urssaf_secteurs_2025 v on v.commune_code = c.commune_code and v.sector_code = s.sector_code;
+cross join (select max(year) as year from emploi_urssaf_secteurs) y
+left join emploi_urssaf_secteurs v on v.commune_code = c.commune_code and v.sector_code = s.sector_code;
 
 insert into staging.emploi_commune_value
 select 'etablissements_employeurs', cast(y.year as varchar), c.commune_code,
@@ -55,8 +89,8 @@ select 'etablissements_employeurs', cast(y.year as varchar), c.commune_code,
             then 'sans établissement employeur privé dans le fichier Urssaf (aucun établissement compté)' end,
        null
 from emploi_urssaf_2025 c
-cross join (select max(year) as year from raw.urssaf_secteurs_2025) y
-left join (select commune_code, sum(establishments) as n from raw.urssaf_secteurs_2025 group by 1) v
+cross join (select max(year) as year from emploi_urssaf_secteurs) y
+left join (select commune_code, sum(establishments) as n from emploi_urssaf_secteurs group by 1) v
        using (commune_code);
 
 -- DARES job seekers A+B+C living in the commune, Q4 average, rounded to 5 by the source. Blank
@@ -72,6 +106,6 @@ select 'demandeurs_emploi_abc', cast(d.year as varchar), d.commune_code, d.value
                     else '' end
        end,
        case when d.status <> 'ok' then s.parent_code end
-from raw.defm_communes d
+from emploi_defm_commune d
 left join emploi_splits s on s.commune_code = d.commune_code
 left join ref.commune p on p.commune_code = s.parent_code;

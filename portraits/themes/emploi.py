@@ -222,13 +222,15 @@ def _epci_changes_frame() -> pd.DataFrame:
 
 
 def check_commune_codes(con) -> list[str]:
-    """Commune codes of the employment files that are not communes of the region (COG 2026)."""
+    """Commune codes of the employment files that are not communes of the region (COG 2026), once
+    the codes merged since the file's geography are mapped (ref.commune_history)."""
     rows = con.execute(
         """select t, commune_code from (
                select 'urssaf_effectifs_commune' as t, commune_code from raw.urssaf_effectifs_commune
                union select 'urssaf_secteurs_2025', commune_code from raw.urssaf_secteurs_2025
-               union select 'defm_communes', commune_code from raw.defm_communes)
-           where commune_code not in (select commune_code from ref.commune where in_region)
+               union select 'defm_communes', commune_code from raw.defm_communes) r
+           left join ref.commune_history h on h.old_code = r.commune_code
+           where coalesce(h.new_code, r.commune_code) not in (select commune_code from ref.commune where in_region)
            order by 1, 2 limit 20""").fetchall()
     return [f"raw.{t}: commune {c} is not a 2026 commune of the region" for t, c in rows]
 
@@ -251,7 +253,7 @@ def _run(con, name: str, **frames: pd.DataFrame) -> None:
 
 def commune_values(con) -> None:
     problems = check_commune_codes(con)
-    if problems:  # the files are in COG 2025, identical to COG 2026 in the region: stop if not
+    if problems:  # a code neither of 2026 nor mapped to 2026: stop, naming it
         raise ValueError("employment sources out of the 2026 geography: " + "; ".join(problems))
     _run(con, "emploi_commune_values", emploi_splits=_splits_frame(), emploi_sectors=_sectors_frame())
 
