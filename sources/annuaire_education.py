@@ -1,12 +1,25 @@
 """Annuaire de l'éducation (Éducation nationale): schools, collèges, lycées, CIO… with coordinates.
 
-Dataset ``annuaire_education``. The mirror holds a 14-column extract of the national file
-``fr-en-annuaire-education`` cut to region 52 (a third-party column subset, see its SOURCE.md):
-the 12 original API-style columns below plus ``longitude``/``latitude`` decoded from the point
-geometry. The official regional export (Opendatasoft v2.1 API, field names as headers) has the same
-column names among its 72, including its own ``longitude``/``latitude``; :func:`parse` reads the
-columns it needs by name and ignores the others, so it reads both (the official export is untested
-here: no network).
+Dataset ``annuaire_education``. Two layouts are read, recognised from the header line (never from a
+setting); both give the same table:
+
+* **official**: the Opendatasoft export of ``fr-en-annuaire-education`` (the record's URL), all 72
+  columns (:data:`OFFICIAL_FIELDS`), ``;``-separated, headed by the field names
+  (``identifiant_de_l_etablissement``…, the default) or by the labels (``use_labels=true``:
+  ``Identifiant_de_l_etablissement``, ``Code_commune``, ``Nombre_d_eleves``, ``latitude``…,
+  :data:`OFFICIAL_LABELS`). Labels differ from field names only by letter case, so a header cell is
+  matched to a field name case-insensitively. A header holding any official column that the mirror
+  extract lacks (``code_departement``, ``adresse_1``, ``etat``…) is the official layout.
+* **mirror**: a 14-column extract of the national file cut to region 52 (a third-party column
+  subset, see its SOURCE.md): 12 of the official columns plus ``longitude``/``latitude`` decoded from
+  the point geometry (same names and meaning as the official ``longitude``/``latitude``).
+
+The file is read as a stream and **cut to the region while reading**: only rows whose
+``code_region`` is 52 or (official layout) whose ``code_departement`` is one of 044, 049, 053, 072,
+085 (leading zeros ignored) are kept, so a national export costs the memory of the region's rows
+only. Validation applies to the kept rows. ``df.attrs`` of the result: ``layout`` (``"official"`` or
+``"mirror"``), ``header`` (``"field names"`` or ``"labels"``) and ``rows_outside_region`` (rows
+dropped by the cut).
 
 ``parse(path)`` → one row per establishment (UAI):
 
@@ -36,7 +49,9 @@ _line          line of the kept row in the file (header = line 1)
 Validation (each failure raises :class:`~sources.errors.SourceFormatError` naming the file, the
 line, the column and the value):
 
-* required columns present; every line has the header's number of fields;
+* the file is not empty and not an HTML page (an error page served instead of the export);
+* required columns present (the 10 read plus ``code_region``); every line has the header's number
+  of fields; at least one row of the region;
 * UAI well formed; commune code well formed (``\\d{5}`` or Corsican ``2A``/``2B``);
 * ``statut_public_prive`` is ``Public``, ``Privé`` or empty;
 * pupils a whole non-negative number or empty;
@@ -82,13 +97,15 @@ lycee_kind     for lycées only (``""`` otherwise), **derived from the name** (a
                8. otherwise ``autre`` (agricultural LEAP, private schools, higher-education sites…).
 
                In the 2025 extract (331 lycées): 130 professionnel, 54 polyvalent, 111
-               general_technologique, 36 autre. When the official file is available, its
-               ``voie_professionnelle`` / ``voie_technologique`` columns should replace the name rules.
+               general_technologique, 36 autre. The official export has ``voie_professionnelle`` /
+               ``voie_technologique`` columns that could replace the name rules; they are not read, so
+               that both layouts give the same table.
 ============== ======================================================================================
 """
 
 from __future__ import annotations
 
+import csv
 import re
 import unicodedata
 from pathlib import Path
@@ -97,7 +114,7 @@ import pandas as pd
 
 from .dataset import LO2, Dataset
 from .errors import SourceFormatError
-from .tabular import concat_files, check_codes, read_delimited, to_number
+from .tabular import check_codes, to_number
 
 DATASET_ID = "annuaire_education"
 
@@ -122,14 +139,14 @@ DATASETS: list[Dataset] = [
         vintage="Octobre 2025 (fichier mis à jour quotidiennement par le ministère)",
         mirror_path="annuaire_education/fr-en-annuaire-education_extrait_pdl.csv",
         layout="derived",
-        official_layout=False,
-        official_reason="only the mirror's derived layout is parsed so far",
         note=(
             "Mirror: 12 of the 72 columns of the national file (third-party snapshot, Data For Good "
             "ODIS project, October 2025), cut to region 52, plus longitude/latitude decoded from the "
-            "point geometry. The official URL serves the regional export with all 72 columns under the "
-            "same field names (including its own longitude/latitude); the parser reads the needed "
-            "columns by name from either (official export untested offline)."
+            "point geometry. The official URL serves the export with all 72 columns under their field "
+            "names (labels with use_labels=true; both headers are read), including its own "
+            "longitude/latitude; the parser reads the needed columns by name and cuts the rows to the "
+            "region while reading (code_region 52 or départements 44, 49, 53, 72, 85), so the national "
+            "export works too."
         ),
     ),
 ]
@@ -146,6 +163,54 @@ COLUMNS = {
     "latitude": "latitude",
     "voie_generale": "voie_generale",
 }
+# the 72 columns of the official export, in its order, under their field names (default header)
+OFFICIAL_FIELDS: tuple[str, ...] = (
+    "identifiant_de_l_etablissement", "nom_etablissement", "type_etablissement", "statut_public_prive",
+    "adresse_1", "adresse_2", "adresse_3", "code_postal", "code_commune", "nom_commune",
+    "code_departement", "code_academie", "code_region", "ecole_maternelle", "ecole_elementaire",
+    "voie_generale", "voie_technologique", "voie_professionnelle", "telephone", "fax", "web", "mail",
+    "restauration", "hebergement", "ulis", "apprentissage", "segpa", "section_arts", "section_cinema",
+    "section_theatre", "section_sport", "section_internationale", "section_europeenne",
+    "lycee_agricole", "lycee_militaire", "lycee_des_metiers", "post_bac",
+    "appartenance_education_prioritaire", "greta", "siren_siret", "nombre_d_eleves", "fiche_onisep",
+    "position", "type_contrat_prive", "libelle_departement", "libelle_academie", "libelle_region",
+    "coordx_origine", "coordy_origine", "epsg_origine", "nom_circonscription", "latitude", "longitude",
+    "precision_localisation", "date_ouverture", "date_maj_ligne", "etat", "ministere_tutelle",
+    "multi_uai", "rpi_concentre", "rpi_disperse", "code_nature", "libelle_nature",
+    "code_type_contrat_prive", "pial", "etablissement_mere", "type_rattachement_etablissement_mere",
+    "code_circonscription", "code_zone_animation_pedagogique", "libelle_zone_animation_pedagogique",
+    "code_bassin_formation", "libelle_bassin_formation",
+)
+# the same columns under their labels (header of the export with use_labels=true, and of the
+# portal's download button); each equals its field name but for letter case
+OFFICIAL_LABELS: tuple[str, ...] = (
+    "Identifiant_de_l_etablissement", "Nom_etablissement", "Type_etablissement", "Statut_public_prive",
+    "Adresse_1", "Adresse_2", "Adresse_3", "Code_postal", "Code_commune", "Nom_commune",
+    "Code_departement", "Code_academie", "Code_region", "Ecole_maternelle", "Ecole_elementaire",
+    "Voie_generale", "Voie_technologique", "Voie_professionnelle", "Telephone", "Fax", "Web", "Mail",
+    "Restauration", "Hebergement", "ULIS", "Apprentissage", "Segpa", "Section_arts", "Section_cinema",
+    "Section_theatre", "Section_sport", "Section_internationale", "Section_europeenne",
+    "Lycee_Agricole", "Lycee_militaire", "Lycee_des_metiers", "Post_BAC",
+    "Appartenance_Education_Prioritaire", "GRETA", "SIREN_SIRET", "Nombre_d_eleves", "Fiche_onisep",
+    "position", "Type_contrat_prive", "Libelle_departement", "Libelle_academie", "Libelle_region",
+    "coordX_origine", "coordY_origine", "epsg_origine", "nom_circonscription", "latitude", "longitude",
+    "precision_localisation", "date_ouverture", "date_maj_ligne", "etat", "ministere_tutelle",
+    "multi_uai", "rpi_concentre", "rpi_disperse", "code_nature", "libelle_nature",
+    "Code_type_contrat_prive", "PIAL", "etablissement_mere", "type_rattachement_etablissement_mere",
+    "code_circonscription", "code_zone_animation_pedagogique", "libelle_zone_animation_pedagogique",
+    "code_bassin_formation", "libelle_bassin_formation",
+)
+# the mirror extract's columns (12 official ones, and longitude/latitude decoded from the geometry)
+MIRROR_FIELDS: tuple[str, ...] = (
+    "identifiant_de_l_etablissement", "nom_etablissement", "type_etablissement", "statut_public_prive",
+    "code_commune", "nom_commune", "code_region", "code_academie", "ecole_maternelle",
+    "ecole_elementaire", "voie_generale", "nombre_d_eleves", "longitude", "latitude",
+)
+_OFFICIAL_ONLY = frozenset(OFFICIAL_FIELDS) - frozenset(MIRROR_FIELDS)
+REGION_CODE = "52"
+REGION_DEPARTEMENTS = ("44", "49", "53", "72", "85")
+SEP = ";"
+
 UAI = re.compile(r"^\d{7}[A-Z]$")
 SECTORS = {"Public", "Privé", ""}
 LON_RANGE = (-5.5, 10.0)
@@ -162,8 +227,85 @@ CATEGORIES = {
 }
 
 
+def _fail(path, reason, **where) -> SourceFormatError:
+    return SourceFormatError(path, reason, dataset_id=DATASET_ID, **where)
+
+
+def _check_not_html(path: Path) -> None:
+    """An empty file, or an HTML page (error or login page) served instead of the CSV export."""
+    if not path.is_file():
+        raise _fail(path, "file not found")
+    with open(path, "rb") as f:
+        head = f.read(512)
+    start = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if not start:
+        raise _fail(path, "file is empty")
+    if start[:1] == b"<":
+        shown = start[:40].decode("utf-8", "replace")
+        raise _fail(path, f"an HTML page, not the CSV export (starts with {shown!r}): error page?", line=1)
+
+
+def _in_region(region: str, departement: str | None) -> bool:
+    if region.strip().lstrip("0") == REGION_CODE:
+        return True
+    return departement is not None and departement.strip().lstrip("0") in REGION_DEPARTEMENTS
+
+
+def read_region_rows(path: Path) -> tuple[pd.DataFrame, dict]:
+    """The rows of the region, as text, under the official field names (the columns of
+    :data:`COLUMNS`, ``code_region`` and ``_line``), read as a stream; and the file's description
+    (``layout``, ``header``, ``rows_outside_region``) for ``df.attrs``."""
+    path = Path(path)
+    _check_not_html(path)
+    required = [*COLUMNS, "code_region"]
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f, delimiter=SEP)
+        try:
+            header = [h.strip() for h in next(reader)]
+            known = set(OFFICIAL_FIELDS)
+            fields = [h.lower() if h.lower() in known else h for h in header]
+            missing = [c for c in required if c not in fields]
+            if missing:
+                hint = ""
+                if len(header) == 1 and SEP not in header[0]:
+                    hint = f" (is the separator {SEP!r}? the header line has none)"
+                raise _fail(path, f"missing column(s) {', '.join(missing)}{hint}; header has: "
+                            f"{', '.join(header[:12])}" + ("…" if len(header) > 12 else ""), line=1)
+            official = bool(_OFFICIAL_ONLY & set(fields))
+            index = [fields.index(c) for c in required]
+            i_region = fields.index("code_region")
+            i_dep = fields.index("code_departement") if "code_departement" in fields else None
+            n = len(header)
+            rows, lines, outside = [], [], 0
+            for row in reader:
+                if not row or (len(row) == 1 and not row[0].strip()):
+                    continue
+                if len(row) != n:
+                    raise _fail(path, f"expected {n} fields, found {len(row)}", line=reader.line_num)
+                if not _in_region(row[i_region], row[i_dep] if i_dep is not None else None):
+                    outside += 1
+                    continue
+                rows.append([row[i] for i in index])
+                lines.append(reader.line_num)
+        except StopIteration:
+            raise _fail(path, "file is empty") from None
+        except UnicodeDecodeError as exc:
+            raise _fail(path, f"not valid utf-8 text ({exc.reason})", line=reader.line_num + 1) from None
+        except csv.Error as exc:
+            raise _fail(path, f"unreadable CSV ({exc})", line=reader.line_num) from None
+    if not rows:
+        raise _fail(path, f"no establishment of the region (code_region {REGION_CODE} or départements "
+                    f"{', '.join(REGION_DEPARTEMENTS)}) among {outside} rows")
+    raw = pd.DataFrame(rows, columns=required, dtype="string")
+    raw["_line"] = lines
+    labels = any(h != f for h, f in zip(header, fields) if f in known)
+    about = {"layout": "official" if official else "mirror",
+             "header": "labels" if labels else "field names", "rows_outside_region": outside}
+    return raw, about
+
+
 def parse(path: Path) -> pd.DataFrame:
-    raw = read_delimited(path, sep=";", required=list(COLUMNS), dataset_id=DATASET_ID)
+    raw, about = read_region_rows(path)
     for col in COLUMNS:
         raw[col] = raw[col].fillna("").str.strip()
     check_codes(raw, "identifiant_de_l_etablissement", path, pattern=UAI, dataset_id=DATASET_ID, what="UAI")
@@ -187,8 +329,10 @@ def parse(path: Path) -> pd.DataFrame:
     _check_coordinates(df, path)
     df = _merge_sites(df, path)
     df = df.drop(columns=["pupils_text", "longitude_text", "latitude_text"])
-    return df[["uai", "name", "type", "sector", "commune_code", "commune_name", "pupils", "voie_generale",
-               "longitude", "latitude", "other_names", "rows_in_file", "_line"]].reset_index(drop=True)
+    out = df[["uai", "name", "type", "sector", "commune_code", "commune_name", "pupils", "voie_generale",
+              "longitude", "latitude", "other_names", "rows_in_file", "_line"]].reset_index(drop=True)
+    out.attrs.update(about)
+    return out
 
 
 def _flag(df: pd.DataFrame, path) -> pd.Series:
@@ -306,4 +450,7 @@ def classify(df: pd.DataFrame) -> pd.DataFrame:
 
 def parse_classified(path: Path) -> pd.DataFrame:
     """:func:`parse` then :func:`classify`: the raw table of ``annuaire_education``."""
-    return classify(parse(path))
+    parsed = parse(path)
+    out = classify(parsed)
+    out.attrs.update(parsed.attrs)
+    return out

@@ -50,6 +50,17 @@ Layouts of the lycée files (recognised from the header, whatever the ``cohort``
 
 Any other header is a :class:`~sources.errors.SourceFormatError` naming the first column that differs.
 
+The official layout and the mirror's are the same: the files the dataset fetches (:data:`LYCEE_URLS`,
+the DEPP national establishment files as kept by the InserJeunes exposition team) are **national**,
+and the mirror holds their rows of Pays de la Loire, bytes unchanged. :func:`parse_lycees` therefore
+**cuts every file to the region** right after reading its text (one row per lycée and population:
+a national file is small), before any check: rows whose ``Région`` is
+``PAYS DE LA LOIRE`` (compared without accents, case, hyphens or extra spaces) are kept, so a bad
+row of another region does not stop the region's refresh. ``df.attrs``: ``layout`` (``"official"``,
+the layout of both), ``rows_outside_region`` (rows dropped by the cut: 0 on the mirror). A file
+without any row of the region is an error. The data.education.gouv.fr dataset
+``fr-en-inserjeunes-lycee_pro`` (all cohorts in one export, other column names) is not read.
+
 ``parse_cfa(path)`` — ``inserjeunes_cfa``, official export ``fr-en-inserjeunes-cfa`` (one row per
 CFA × cohort):
 
@@ -101,12 +112,14 @@ line, column and value): required columns present; UAI well formed; any rate abo
 (valeur ajoutée outside −100…100) is an error; a cell that is neither a number, empty nor ``nd`` is an
 error; the key (UAI × population; cohort × UAI; ``id``) is unique; lycée populations are one of the
 three labels above; region counts are whole, non-negative, and employed ≤ leavers, continuing ≤
-final-year pupils.
+final-year pupils. Lycée files also: not an HTML page (an error page served instead of the file), at
+least one row of the region.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -127,7 +140,8 @@ _TRAJECTOIRES = (
     "https://raw.githubusercontent.com/mission-apprentissage/trajectoires-pro/"
     "2b7a517b0a6bbdee4d2d636dc5f1512a808c3fec/server/data/"
 )
-# national DEPP files the mirror was cut from (same layout): what an online refresh can read as is
+# national DEPP files the mirror was cut from (same layout): what an online refresh fetches and reads,
+# cutting them to the region
 LYCEE_URLS: dict[str, str] = {c: f"{_TRAJECTOIRES}depp-2022-etablissements-{c}-pro.csv" for c in COHORTS}
 
 DATASETS: list[Dataset] = [
@@ -143,23 +157,20 @@ DATASETS: list[Dataset] = [
             "professionnelle, par lycée (taux d'emploi à 6 mois, taux attendu, valeur ajoutée)"
         ),
         publisher="Ministère de l'Éducation nationale (DEPP) et Ministère du Travail (DARES), InserJeunes",
-        url=(
-            "https://data.education.gouv.fr/api/explore/v2.1/catalog/datasets/fr-en-inserjeunes-lycee_pro"
-            "/exports/csv?delimiter=%3B"
-        ),
+        url=LYCEE_URLS["2022_2023"],
         page="https://data.education.gouv.fr/explore/dataset/fr-en-inserjeunes-lycee_pro/",
         licence=LO2,
         vintage="Cumuls 2018-2019 à 2022-2023 (fichiers DEPP diffusés en 2022-2024)",
         mirror_path=LYCEE_FILES["2022_2023"],
         layout="derived",
-        official_layout=False,
-        official_reason="only the mirror's derived layout is parsed so far",
         note=(
             "Mirror: the DEPP establishment files, one per cohort (LYCEE_FILES), as kept by the "
             "InserJeunes exposition team (GitHub mission-apprentissage/trajectoires-pro, commit "
-            "2b7a517b, LYCEE_URLS), rows of Pays de la Loire, original bytes. The official URL serves "
-            "the data.education.gouv.fr dataset fr-en-inserjeunes-lycee_pro (all cohorts in one file, "
-            "other column names): an online refresh must map it to the same table, or read LYCEE_URLS."
+            "2b7a517b, LYCEE_URLS), rows of Pays de la Loire, original bytes. An online refresh fetches "
+            "the national files at LYCEE_URLS (url: the latest cohort's), same layout, and the parser "
+            "cuts them to the region (Région = PAYS DE LA LOIRE) while reading. The data.education.gouv.fr "
+            "dataset fr-en-inserjeunes-lycee_pro (page; all cohorts in one export, other column names) "
+            "is not read."
         ),
     ),
     Dataset(
@@ -228,6 +239,7 @@ _UAI_COL = "n°UAI de l'établissement"
 _NAME_COL = "Libellé de l'établissement"
 _REGION_COL = "Région"
 _POP_COL = "Dont apprentis en EPLE"
+REGION_LABEL = "PAYS DE LA LOIRE"  # value of ``Région`` for the region's rows
 LYCEE_LAYOUTS: dict[str, list[tuple[str, str]]] = {
     # name in the header → output column
     "named": [
@@ -265,6 +277,7 @@ SIGNED = {"valeur_ajoutee", "va_emploi_6m"}  # points: −100…100
 def parse_lycees(path: Path, cohort: str) -> pd.DataFrame:
     if not re.fullmatch(r"\d{4}_\d{4}", cohort) or int(cohort[5:]) != int(cohort[:4]) + 1:
         raise ValueError(f"cohort must look like '2022_2023', got {cohort!r}")
+    _check_not_html(path, LYCEES_ID)
     raw = read_delimited(path, sep=";", required=[_UAI_COL, _NAME_COL, "Taux", "Taux attendu",
                                                   "Valeur ajoutée"], dataset_id=LYCEES_ID)
     header = [c.strip() for c in raw.columns[:-1]]
@@ -272,6 +285,12 @@ def parse_lycees(path: Path, cohort: str) -> pd.DataFrame:
     raw.columns = [out for _, out in layout] + ["_line"]
     for col in raw.columns[:-1]:
         raw[col] = raw[col].fillna("").str.strip()
+    in_region = raw["region"].map(_region_key) == _region_key(REGION_LABEL)
+    outside = int((~in_region).sum())
+    raw = raw[in_region].reset_index(drop=True)
+    if raw.empty:
+        raise SourceFormatError(path, f"no row of the region (column {_REGION_COL!r} = {REGION_LABEL!r}) "
+                                f"among {outside} rows", column=_REGION_COL, dataset_id=LYCEES_ID)
     file_names = {out: name or f"<unnamed column {i + 1}>" for i, (name, out) in enumerate(layout)}
     check_codes(raw, "uai", path, pattern=UAI, dataset_id=LYCEES_ID, what="UAI")
     bad = raw[~raw["population"].isin(POPULATIONS)]
@@ -285,7 +304,28 @@ def parse_lycees(path: Path, cohort: str) -> pd.DataFrame:
     out["_line"] = raw["_line"]
     check_unique(out, ["uai", "population"], path, dataset_id=LYCEES_ID)
     _add_rates(out, raw, LYCEE_RATES, file_names, path, LYCEES_ID)
-    return _order(out, LYCEE_RATES)
+    result = _order(out, LYCEE_RATES)
+    result.attrs.update(layout="official", rows_outside_region=outside)
+    return result
+
+
+def _check_not_html(path, dataset_id: str) -> None:
+    """An HTML page (error or login page) served instead of the CSV file."""
+    path = Path(path)
+    if not path.is_file():
+        return  # read_delimited names the missing file
+    with open(path, "rb") as f:
+        start = f.read(512).removeprefix(b"\xef\xbb\xbf").lstrip()
+    if start[:1] == b"<":
+        shown = start[:40].decode("utf-8", "replace")
+        raise SourceFormatError(path, f"an HTML page, not the CSV file (starts with {shown!r}): error page?",
+                                line=1, dataset_id=dataset_id)
+
+
+def _region_key(text: str) -> str:
+    text = unicodedata.normalize("NFD", str(text))
+    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+    return " ".join(text.upper().replace("-", " ").split())
 
 
 def _lycee_layout(header: list[str], path) -> list[tuple[str, str]]:
@@ -452,5 +492,16 @@ def _order(out: pd.DataFrame, rates: list[str]) -> pd.DataFrame:
 
 
 def parse_lycee_files(items) -> pd.DataFrame:
-    """Every cohort file of ``inserjeunes_lycees`` (``[(cohort, path), …]``), as one table."""
-    return concat_files(items, parse_lycees)
+    """Every cohort file of ``inserjeunes_lycees`` (``[(cohort, path), …]``), as one table, each file
+    cut to the region; ``attrs``: ``layout`` and the total ``rows_outside_region``."""
+    outside = 0
+
+    def parse_one(path, cohort):
+        nonlocal outside
+        df = parse_lycees(path, cohort)
+        outside += df.attrs.get("rows_outside_region", 0)
+        return df
+
+    out = concat_files(items, parse_one)
+    out.attrs = {"layout": "official", "rows_outside_region": outside}
+    return out

@@ -5,13 +5,15 @@ from __future__ import annotations
 from ..indicators import Indicator
 
 ID = "territoire"
-SOURCES = ["contours_communes_2024", "cog_communes_2026"]
+SOURCES = ["contours_communes_2024", "cog_communes_2026", "insee_comparateur_2022"]
 
 INDICATORS = [
     Indicator(
         "superficie", "Superficie", "km²", "contours_communes_2024",
         "Area of the territory: sum of its communes' areas (IGN ADMIN EXPRESS AREA attribute, 2024 "
-        "communes dissolved into COG 2026). Communes outside the region have no contour in the mirror.",
+        "communes dissolved into COG 2026). The official Etalab contours carry no area: a commune "
+        "without one takes INSEE's area (SUPERF of the comparateur, source insee_comparateur_2022). "
+        "Communes outside the region have no contour in the mirror.",
         "sum", 1,
     ),
     Indicator(
@@ -26,9 +28,13 @@ INDICATORS = [
 def commune_values(con) -> None:
     con.execute(
         """insert into staging.commune_value
-           select 'superficie', '2024', commune_code, area_m2 / 1e6,
-                  case when area_m2 is null then 'missing' else 'ok' end, 'contours_communes_2024'
-           from ref.commune_geometry"""
+           select 'superficie', '2024', g.commune_code, coalesce(g.area_m2 / 1e6, s.value),
+                  case when coalesce(g.area_m2, s.value) is null then 'missing' else 'ok' end,
+                  -- one source per series (aggregate.sql groups by it); the fallback is in the description
+                  'contours_communes_2024'
+           from ref.commune_geometry g
+           left join raw.census_comparateur_2022 s
+                  on s.commune_code = g.commune_code and s.variable = 'SUPERF' and s.status = 'ok'"""
     )
 
 
