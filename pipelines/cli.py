@@ -274,8 +274,23 @@ def check_reference_fallback(path: Path, *, set_id, cog):
         "(ni fichiers officiels, ni base d'une construction précédente) :\n" + "\n".join(lines))
 
 
+def cog_problem(cog) -> str | None:
+    from portraits.territories import SUPPORTED_COG
+
+    if cog is None:
+        return None
+    if not str(cog).isdigit() or int(cog) not in SUPPORTED_COG:
+        return (f"portraits: millésime du COG « {cog} » non pris en charge : "
+                f"{' ou '.join(map(str, sorted(SUPPORTED_COG)))}")
+    return None
+
+
 def _check_files(files, set_id, cog, quiet=False) -> int:
     from portraits.territories import DefinitionError
+
+    if cog_problem(cog):
+        print(cog_problem(cog), file=sys.stderr)
+        return 2
 
     rc = 0
     for f in files:

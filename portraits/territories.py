@@ -173,14 +173,48 @@ def _decode(raw: bytes, problems: list[Problem]) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
+_CONTROL = tuple(chr(c) for c in range(32) if chr(c) not in "\t") + ("\x7f",)
+
+
 def _norm_header(h: str) -> str:
     return h.strip().strip('"').strip().lower()
 
 
+MAX_BYTES = 20 * 1024 * 1024  # a definition of every commune of France by EPCI is ~2 MB
+MAX_ROWS = 40_000  # more rows than communes in France (34,900)
+MAX_FIELD = 500  # characters in one cell (a label is shortened in tables at 50)
+
+
+def _sniff_binary(path: Path, head: bytes, problems: list[Problem]) -> None:
+    """Files that are not CSV text: refused with what to do, before any parsing."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        problems.append(Problem(1, None, "encoding",
+                                "le fichier est en UTF-16 (« Texte Unicode » d'Excel) : enregistrez-le en "
+                                "« CSV UTF-8 (délimité par des virgules) »."))
+        raise _Fatal
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
+        problems.append(Problem(None, None, "spreadsheet",
+                                "c'est un classeur Excel ou LibreOffice, pas un CSV : dans le tableur, "
+                                "« Enregistrer sous » → « CSV UTF-8 (délimité par des virgules) »."))
+        raise _Fatal
+
+
 def _read_rows(path: Path, problems: list[Problem]):
+    size = Path(path).stat().st_size
+    if size > MAX_BYTES:
+        problems.append(Problem(None, None, "too_large",
+                                f"fichier de {size:,} octets : au-delà de {MAX_BYTES // 1024 // 1024} Mio, ce "
+                                "n'est pas une définition de territoires (une par commune de France tient en "
+                                "2 Mio).".replace(",", "\u202f")))
+        raise _Fatal
     raw = Path(path).read_bytes()
+    _sniff_binary(Path(path), raw[:8], problems)
     if not raw.strip(b" \t\r\n\xef\xbb\xbf"):
         problems.append(Problem(None, None, "empty_file", "le fichier est vide."))
+        raise _Fatal
+    if b"\x00" in raw:
+        problems.append(Problem(raw[: raw.index(b"\x00")].count(b"\n") + 1, None, "control_character",
+                                "caractère nul (octet 0) dans le fichier : ce n'est pas un CSV texte."))
         raise _Fatal
     text = _decode(raw, problems)
     lines = text.splitlines()
@@ -199,7 +233,39 @@ def _read_rows(path: Path, problems: list[Problem]):
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     header = None
     rows = []
-    for row in reader:
+    iterator = iter(reader)
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(iterator)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a field over the csv module's limit, …
+            problems.append(Problem(start, None, "unreadable_line",
+                                    f"ligne illisible ({exc}) : un champ est-il immense, ou un guillemet "
+                                    "jamais refermé ?"))
+            raise _Fatal from None
+        if reader.line_num > start and any("\n" in c or "\r" in c for c in row):
+            problems.append(Problem(start, None, "unbalanced_quote",
+                                    f"guillemet ouvert à la ligne {start} et refermé seulement ligne "
+                                    f"{reader.line_num} : les lignes entre les deux seraient avalées dans un "
+                                    "seul champ. Refermez le guillemet ou retirez-le."))
+            raise _Fatal
+        long_cell = next((c for c in row if len(c) > MAX_FIELD), None)
+        if long_cell is not None:
+            problems.append(Problem(reader.line_num, None, "field_too_long",
+                                    f"un champ de {len(long_cell)} caractères (au plus {MAX_FIELD}) : "
+                                    f"« {long_cell[:40]}… »"))
+            raise _Fatal
+        if any(ch in c for c in row for ch in _CONTROL):
+            problems.append(Problem(reader.line_num, None, "control_character",
+                                    "caractère de contrôle dans un champ : retirez-le."))
+            raise _Fatal
+        if len(rows) >= MAX_ROWS:
+            problems.append(Problem(reader.line_num, None, "too_many_rows",
+                                    f"plus de {MAX_ROWS:,} lignes : une définition liste au plus chaque commune "
+                                    "de France une fois.".replace(",", "\u202f")))
+            raise _Fatal
         if header is None:
             if not any(c.strip() for c in row):
                 continue
@@ -617,6 +683,8 @@ def parse_spec(spec) -> tuple[Path, str | None, int | None]:
     """``/path/file.csv#set=ID#cog=2024`` (as written by ``portraits build --territories``) →
     ``(path, set_id, cog)``; plain paths give ``(path, None, None)``."""
     text = str(spec)
+    if Path(text).is_file():  # a file whose name holds a '#' (terr#2.csv) is a file, not options
+        return Path(text), None, None
     path, *options = text.split("#")
     set_id = cog = None
     for opt in options:

@@ -112,3 +112,44 @@ def test_a_missing_corrections_file_stops_the_directory(warehouse_db, tmp_path):
             annuaire.build_frame(con, tmp_path / "absent.csv")
     finally:
         con.close()
+
+
+HEADER = "territory_id;label;epci_siren;commune_code\n"
+
+
+@pytest.mark.parametrize("name, content, expected", [
+    ("quote.csv", (HEADER + 't1;"Nantes;;44109\nt2;Angers;;49007\n').encode(), "guillemet ouvert à la ligne 2"),
+    ("big.csv", (HEADER + "t1;" + "x" * 140_000 + ";;44109\n").encode(), "ligne 2 : ligne illisible"),
+    ("long.csv", (HEADER + "t1;" + "x" * 120_000 + ";;44109\n").encode(), "un champ de 120000 caractères"),
+    ("nul.csv", (HEADER + "t1;Nan\0tes;;44109\n").encode(), "ligne 2 : caractère nul"),
+    ("ctrl.csv", (HEADER + "t1;Nan\x1btes;;44109\n").encode(), "ligne 2 : caractère de contrôle"),
+    ("u16.csv", (HEADER + "t1;Nantes;;44109\n").encode("utf-16"), "en UTF-16"),
+    ("x.xlsx", b"PK\x03\x04" + b"\0" * 100, "classeur Excel"),
+    ("terr#2.csv", (HEADER + "t1;Nantes;;44109\n").encode(), "« terr#2 » ne peut pas servir d'identifiant"),
+    ("million.csv", (HEADER + "t1;Nantes;;44109\n" * 1_000_000).encode(), "plus de 40"),
+    ("html.csv", (HEADER + "t1;<script>alert(1)</script>;;44109\nt2;=HYPERLINK(1);;49007\n").encode(), None),
+])
+def test_hostile_definition_files(name, content, expected, mirror, tmp_path, monkeypatch, capsys):
+    """Every hostile definition file is refused with a French message naming the line, never a
+    traceback; HTML and formulas in a label are accepted as text (escaped and neutralised later)."""
+    from pipelines import cli
+
+    monkeypatch.setenv("PORTRAITS_MIRROR_DIR", str(mirror))
+    f = tmp_path / name
+    f.write_bytes(content)
+    rc = cli.main(["territories", "check", str(f)])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    if expected is None:
+        assert rc == 0, out.err
+    else:
+        assert rc == 1 and expected in out.err, out.err
+
+
+def test_an_unsupported_cog_vintage_is_a_message(tmp_path, monkeypatch, capsys):
+    from pipelines import cli
+
+    f = tmp_path / "t.csv"
+    f.write_text(HEADER + "t1;Nantes;;44109\n")
+    assert cli.main(["territories", "check", str(f), "--cog", "2025"]) == 2
+    assert "millésime du COG « 2025 » non pris en charge" in capsys.readouterr().err
