@@ -106,6 +106,32 @@ def load_geometries(con, table: str, where: str = "", params=()) -> gpd.GeoDataF
     return _geo(con.execute(f"select * from ref.{table} {where}", list(params)).df())
 
 
+class UnknownCodeError(ValueError):
+    """A commune code of the region in a reference file that is no commune of COG 2026, even after
+    the commune history: it would be dropped silently from its territory."""
+
+
+REFERENCE_TABLES = {"zonages_2024": "insee_zonages_2024", "bmo_bassins": "bmo_bassins",
+                    "clpe_communes": "clpe_communes"}
+
+
+def check_reference_codes(con) -> None:
+    problems = []
+    for table, source in REFERENCE_TABLES.items():
+        rows = con.execute(
+            f"""select distinct r.commune_code from raw.{table} r
+                left join ref.commune_history h on h.old_code = r.commune_code
+                where substr(r.commune_code, 1, 2) in (select departement_code from ref.departement)
+                  and coalesce(h.new_code, r.commune_code) not in (select commune_code from ref.commune)
+                order by 1 limit 10""").fetchall()
+        if rows:
+            problems.append(f"{source} (raw.{table}), colonne commune_code : "
+                            f"{', '.join(r[0] for r in rows)} ne sont des communes du COG 2026 ni d'anciennes communes connues")
+    if problems:
+        raise UnknownCodeError("codes commune inconnus dans un fichier de référence (ils seraient perdus "
+                               "sans le dire) :\n  " + "\n  ".join(problems))
+
+
 class UnsafeIdError(ValueError):
     """A set or territory id that cannot become a folder name (from any definition, official or not)."""
 
@@ -130,6 +156,7 @@ def check_territory_ids(con) -> None:
 def build_territories(con, extra_sets=()) -> dict[str, int]:
     """Standard sets plus ``extra_sets`` (custom definitions, see portraits.territories), and the
     territory polygons (union of their communes' contours)."""
+    check_reference_codes(con)
     warehouse.run_sql_file(con, "territories")
     for definition in extra_sets:
         definition.insert_into(con)

@@ -153,3 +153,23 @@ def test_an_unsupported_cog_vintage_is_a_message(tmp_path, monkeypatch, capsys):
     f.write_text(HEADER + "t1;Nantes;;44109\n")
     assert cli.main(["territories", "check", str(f), "--cog", "2025"]) == 2
     assert "millésime du COG « 2025 » non pris en charge" in capsys.readouterr().err
+
+
+def test_an_unknown_commune_code_in_a_reference_file_stops_the_build(warehouse_db, tmp_path):
+    """A code of the region's départements that is neither a 2026 commune nor a former one (a
+    typo, or a new commune the COG does not know yet) is not dropped silently."""
+    import shutil
+
+    from portraits.stages import UnknownCodeError, check_reference_codes
+
+    copy = tmp_path / "work.duckdb"
+    shutil.copyfile(warehouse_db, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        check_reference_codes(con)  # the real files pass
+        con.execute("update raw.zonages_2024 set commune_code = '44999' where commune_code = '44109'")
+        with pytest.raises(UnknownCodeError) as err:
+            check_reference_codes(con)
+        assert "insee_zonages_2024" in str(err.value) and "44999" in str(err.value)
+    finally:
+        con.close()
