@@ -47,6 +47,7 @@ class Retrieval:
     bytes: int
     sha256: str
     retrieved_at: str  # ISO 8601, UTC
+    final_url: str = ""  # after redirects (downloads only)
 
     def as_record(self) -> dict:
         d = asdict(self)
@@ -186,6 +187,8 @@ def download(
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Retrieval:
     """Download ``url`` into ``cache/<dataset id>/`` with retries; atomic on success."""
+    if not url.lower().startswith(("http://", "https://")):
+        raise FetchError(ds.id, url, "only http:// and https:// URLs are downloaded", permanent=True)
     target_dir = cache / ds.id
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / _target_name(ds, url)
@@ -193,7 +196,7 @@ def download(
     for attempt in range(1, max(1, retries) + 1):
         tmp = target.with_name(f".{target.name}.part-{os.getpid()}")
         try:
-            size, digest = _download_once(url, tmp, timeout=timeout, max_bytes=max_bytes)
+            size, digest, final_url = _download_once(url, tmp, timeout=timeout, max_bytes=max_bytes)
         except _Permanent as exc:
             tmp.unlink(missing_ok=True)
             raise FetchError(ds.id, url, str(exc), permanent=True) from None
@@ -212,6 +215,7 @@ def download(
             bytes=size,
             sha256=digest,
             retrieved_at=_now(),
+            final_url=final_url,
         )
         record = target.with_name(target.name + ".provenance.json")
         record.write_text(json.dumps(retrieval.as_record(), indent=2, ensure_ascii=False))
@@ -227,7 +231,7 @@ class _Permanent(Exception):
     """A failure not worth retrying (404, size limit)."""
 
 
-def _download_once(url: str, tmp: Path, *, timeout: float, max_bytes: int) -> tuple[int, str]:
+def _download_once(url: str, tmp: Path, *, timeout: float, max_bytes: int) -> tuple[int, str, str]:
     # ``timeout`` bounds each socket read; the whole body must also arrive within ``total_timeout``
     # (a server trickling one byte a second would otherwise never time out).
     total_timeout = float(os.environ.get("PORTRAITS_DOWNLOAD_TIMEOUT", DEFAULT_TOTAL_TIMEOUT))
@@ -240,6 +244,9 @@ def _download_once(url: str, tmp: Path, *, timeout: float, max_bytes: int) -> tu
             raise _Transient(f"HTTP {exc.code} {exc.reason}") from None
         raise _Permanent(f"HTTP {exc.code} {exc.reason}") from None
     with response:
+        final_url = response.geturl() or url
+        if url.lower().startswith("https://") and not final_url.lower().startswith("https://"):
+            raise _Permanent(f"redirected from https to {final_url!r}: a downgrade is refused")
         announced = response.headers.get("Content-Length")
         expected = int(announced) if announced and announced.isdigit() else None
         if expected is not None and expected > max_bytes:
@@ -265,7 +272,7 @@ def _download_once(url: str, tmp: Path, *, timeout: float, max_bytes: int) -> tu
                 out.write(block)
     if expected is not None and size != expected:
         raise _Transient(f"truncated response: got {size} of {expected} announced bytes")
-    return size, h.hexdigest()
+    return size, h.hexdigest(), final_url
 
 
 def copy_into(retrieval: Retrieval, dest_dir: Path) -> Path:

@@ -235,3 +235,14 @@ def test_a_file_over_the_size_limit_fails_with_its_byte_count(mirror, tmp_path):
                             max_bytes=1000)
     assert "exceeds the limit of 1000 bytes" in str(err.value)
     assert not list((tmp_path / ds.id).glob("*.json"))  # nothing that looks complete is left
+
+
+def test_only_http_urls_are_downloaded_and_the_final_url_is_recorded(mirror, tmp_path):
+    ds = catalog.get("cog_regions_2026")
+    with pytest.raises(FetchError, match="only http:// and https://"):
+        fetch_mod.fetch(ds, url=f"file://{mirror / ds.mirror_path}", cache_dir=tmp_path)
+    with LocalServer(mirror) as server:
+        r = fetch_mod.fetch(ds, url=f"{server.url}/{ds.mirror_path}", cache_dir=tmp_path, retries=1)
+    assert r.final_url == f"{server.url}/{ds.mirror_path}"
+    record = json.loads(r.path.with_name(r.path.name + ".provenance.json").read_text())
+    assert record["final_url"] == r.final_url
