@@ -214,6 +214,11 @@ def cmd_build(args) -> int:
     try:
         with build_lock(lock_path(work), entry="portraits build (ligne de commande)",
                         wait=float(os.environ.get("PORTRAITS_LOCK_WAIT") or 0)):
+            from .resources import release_dead_runs
+
+            for run_id in release_dead_runs(instance):
+                print(f"portraits: la construction {run_id} avait été interrompue ; ses créneaux sont libérés",
+                      file=sys.stderr)
             result = execute_job(reconstructable(job), instance=instance, raise_on_error=False)
     except BuildLocked as exc:
         print(f"portraits: {exc}", file=sys.stderr)

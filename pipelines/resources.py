@@ -64,7 +64,11 @@ class PortraitsSettings(ConfigurableResource):
         from portraits.lock import acquire
 
         wait = float(_env("PORTRAITS_LOCK_WAIT", "0"))
-        acquire(self.lock_path(), entry=f"run Dagster {getattr(context, 'run_id', '')}", wait=wait)
+        run_id = getattr(context, "run_id", None) or ""
+        acquire(self.lock_path(), entry=f"run Dagster {run_id}", wait=wait)
+        instance = getattr(context, "instance", None)
+        if instance is not None:
+            release_dead_runs(instance, keep=run_id)
 
     def teardown_after_execution(self, context) -> None:
         from portraits.lock import release
@@ -75,3 +79,23 @@ class PortraitsSettings(ConfigurableResource):
         mirror = self.mirror_path()
         return {"mirror_dir": mirror, "cache_dir": self.cache_path()} if mirror else {
             "cache_dir": self.cache_path()}
+
+
+def release_dead_runs(instance, keep: str = "") -> list[str]:
+    """Runs left "started" by a build that died (``kill -9``, power cut) hold their slot of the
+    ``duckdb_writer`` pool forever, so every later run would wait on it. Called by whoever has just
+    taken the build lock — no other build can then be alive — it marks those runs failed and frees
+    their slots. Returns their ids."""
+    from dagster import DagsterRunStatus, RunsFilter
+
+    stale = instance.get_runs(filters=RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING,
+                                                            DagsterRunStatus.CANCELING]))
+    freed = []
+    for run in stale:
+        if run.run_id == keep:
+            continue
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        instance.report_run_failed(run, message="construction interrompue (processus arrêté) : marquée en échec "
+                                                "par la construction suivante, qui libère ses créneaux")
+        freed.append(run.run_id)
+    return freed
