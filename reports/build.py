@@ -7,7 +7,6 @@ connection.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os

@@ -59,7 +59,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .chomage import REGION, open_workbook, sheet_rows, sheet_table, sniff, unexpected
+from .chomage import REGION
+from .workbook import open_workbook, sheet_rows, sheet_table, sniff, unexpected
 from .dataset import LO2, Dataset
 from .errors import SourceFormatError
 from .tabular import check_codes, check_unique, read_delimited, read_text, to_number

@@ -92,7 +92,7 @@ import pandas as pd
 
 from .dataset import LO2, Dataset
 from .errors import SourceFormatError
-from .tabular import concat_files, check_codes, check_unique, read_delimited, to_number
+from .tabular import concat_files, header_key, refuse_not_csv, check_codes, check_unique, read_delimited, to_number
 
 DEFM_COMMUNES_ID = "dares_defm_communes"
 AGENCIES_ID = "pe_agences_2019"
@@ -243,29 +243,7 @@ _PLM = {"75056": re.compile(r"^751(?:0[1-9]|1\d|20)$"), "69123": re.compile(r"^6
         "13055": re.compile(r"^132(?:0[1-9]|1[0-6])$")}
 
 
-def _header_key(name: str) -> str:
-    """A header cell as compared: Unicode NFC, BOM and spaces stripped, typographic apostrophe → '."""
-    return unicodedata.normalize("NFC", name).lstrip("\ufeff").strip().replace("’", "'")
-
-
-_DEFM_LABELS = {_header_key(label): field for field, label in DEFM_OFFICIAL_COLUMNS.items()}
-
-
-def _not_csv(path: Path, dataset_id: str | None) -> None:
-    """Stop on an empty file, or on an HTML page or a JSON answer served instead of the CSV export."""
-    with open(path, "rb") as f:
-        head = f.read(4096)
-    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
-    if not text:
-        raise SourceFormatError(path, "file is empty (expected a CSV export with a header line)",
-                                dataset_id=dataset_id)
-    first = text.split(b"\n", 1)[0].decode("utf-8", "replace").strip()[:80]
-    if text[:1] == b"<":
-        raise SourceFormatError(path, "an HTML page, not a CSV file (an error or landing page was served "
-                                "instead of the export?)", line=1, value=first, dataset_id=dataset_id)
-    if text[:1] in (b"{", b"["):
-        raise SourceFormatError(path, "a JSON answer, not a CSV file (an API error?)", line=1, value=first,
-                                dataset_id=dataset_id)
+_DEFM_LABELS = {header_key(label): field for field, label in DEFM_OFFICIAL_COLUMNS.items()}
 
 
 def _departement_of(code: str) -> str:
@@ -278,7 +256,7 @@ def parse_defm_communes(path: Path, dataset_id: str = DEFM_COMMUNES_ID,
 
     ``departements``: codes of the départements kept (text, e.g. ``"44"``); ``None`` keeps them all.
     """
-    _not_csv(path, dataset_id)
+    refuse_not_csv(path, dataset_id)
     keep_deps = None if departements is None else frozenset(departements)
     with open(path, encoding="utf-8-sig", newline="") as f:
         reader = csv.reader(f, delimiter=";")
@@ -332,7 +310,7 @@ def parse_defm_communes(path: Path, dataset_id: str = DEFM_COMMUNES_ID,
 
 def _defm_layout(path: Path, header: list[str], dataset_id: str | None) -> tuple[str, dict[str, int]]:
     """("official" or "mirror", position of each known column) from the header line."""
-    fields = [_DEFM_LABELS.get(_header_key(h), _header_key(h)) for h in header]
+    fields = [_DEFM_LABELS.get(header_key(h), header_key(h)) for h in header]
     col: dict[str, int] = {}
     for i, field in enumerate(fields):
         col.setdefault(field, i)

@@ -85,7 +85,7 @@ import pandas as pd
 
 from .dataset import LO2, Dataset
 from .errors import SourceFormatError
-from .tabular import check_codes, read_delimited
+from .tabular import header_key, refuse_not_csv, check_codes, read_delimited
 
 DATASET_ID = "parcoursup_extrait"
 
@@ -221,32 +221,10 @@ def formation_type(label: str) -> str:
     return "Autre"
 
 
-def _header_key(name: str) -> str:
-    """A header cell as compared: Unicode NFC, BOM and spaces stripped, typographic apostrophe → '."""
-    return unicodedata.normalize("NFC", name).lstrip("\ufeff").strip().replace("’", "'")
-
-
-_LABEL_FIELDS = {_header_key(label): field for field, label in OFFICIAL_LABELS.items()}
+_LABEL_FIELDS = {header_key(label): field for field, label in OFFICIAL_LABELS.items()}
 # header cells that mean the official layout (the GPS label is also a column of the extract)
-_OFFICIAL_MARKS = set(OFFICIAL_READ) | (set(_LABEL_FIELDS) - {_header_key(OFFICIAL_LABELS[
+_OFFICIAL_MARKS = set(OFFICIAL_READ) | (set(_LABEL_FIELDS) - {header_key(OFFICIAL_LABELS[
     "g_olocalisation_des_formations"])})
-
-
-def _not_csv(path: Path) -> None:
-    """Stop on an empty file, or on an HTML page or a JSON answer served instead of the CSV export."""
-    with open(path, "rb") as f:
-        head = f.read(4096)
-    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
-    if not text:
-        raise SourceFormatError(path, "file is empty (expected a CSV export with a header line)",
-                                dataset_id=DATASET_ID)
-    first = text.split(b"\n", 1)[0].decode("utf-8", "replace").strip()[:80]
-    if text[:1] == b"<":
-        raise SourceFormatError(path, "an HTML page, not a CSV file (an error or landing page was served "
-                                "instead of the export?)", line=1, value=first, dataset_id=DATASET_ID)
-    if text[:1] in (b"{", b"["):
-        raise SourceFormatError(path, "a JSON answer, not a CSV file (an API error?)", line=1, value=first,
-                                dataset_id=DATASET_ID)
 
 
 def parse(path: Path, departements=REGION_DEPARTEMENTS) -> pd.DataFrame:
@@ -255,7 +233,7 @@ def parse(path: Path, departements=REGION_DEPARTEMENTS) -> pd.DataFrame:
     ``departements``: codes (text) of the départements kept from the official export; ``None`` keeps
     every row. The extract has no département column and is kept whole (it is cut to the region).
     """
-    _not_csv(path)
+    refuse_not_csv(path, DATASET_ID)
     try:
         with open(path, encoding="utf-8-sig", newline="") as f:
             head = f.readline()
@@ -263,7 +241,7 @@ def parse(path: Path, departements=REGION_DEPARTEMENTS) -> pd.DataFrame:
         raise SourceFormatError(path, f"not valid UTF-8 text ({exc.reason})", line=1,
                                 dataset_id=DATASET_ID) from None
     sep = ";" if head.count(";") >= head.count(",") else ","
-    keys = [_header_key(h) for h in next(csv.reader([head], delimiter=sep))]
+    keys = [header_key(h) for h in next(csv.reader([head], delimiter=sep))]
     if _OFFICIAL_MARKS & set(keys):
         layout = "official"
         raw, file_col = _read_official(path, sep, departements)
@@ -352,14 +330,14 @@ def _official_positions(path: Path, header: list[str]) -> dict[str, int]:
     """Position of each field read, from a field-name or a label header (first of equal labels)."""
     pos: dict[str, int] = {}
     for i, cell in enumerate(header):
-        key = _header_key(cell)
+        key = header_key(cell)
         field = key if key in OFFICIAL_READ else _LABEL_FIELDS.get(key)
         if field is not None:
             pos.setdefault(field, i)
     for field in OFFICIAL_READ:
         if field in pos:
             continue
-        damaged = [h for h in header if re.sub(r"[^a-z0-9_]", "", _header_key(h)) == field]
+        damaged = [h for h in header if re.sub(r"[^a-z0-9_]", "", header_key(h)) == field]
         hint = (f"; header has {damaged[0]!r}, a damaged copy of it? (the publisher writes {field})"
                 if damaged else f"; header has: {', '.join(h.strip() for h in header[:8])}…")
         raise SourceFormatError(

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+import unicodedata
 from pathlib import Path
 from typing import Iterable
 
@@ -181,3 +182,25 @@ def refuse_html_page(path: Path, *, dataset_id: str | None = None) -> None:
             path, "le serveur a renvoyé une page HTML (page d'erreur ou de connexion ?) au lieu du fichier "
             f"de données ({path.stat().st_size} octets) ; la version précédente est conservée",
             line=1, dataset_id=dataset_id)
+
+
+def header_key(name: str) -> str:
+    """A header cell as compared: Unicode NFC, BOM and spaces stripped, typographic apostrophe → '."""
+    return unicodedata.normalize("NFC", name).lstrip("\ufeff").strip().replace("’", "'")
+
+
+def refuse_not_csv(path: Path, dataset_id: str | None) -> None:
+    """Stop on an empty file, or on an HTML page or a JSON answer served instead of the CSV export."""
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if not text:
+        raise SourceFormatError(path, "file is empty (expected a CSV export with a header line)",
+                                dataset_id=dataset_id)
+    first = text.split(b"\n", 1)[0].decode("utf-8", "replace").strip()[:80]
+    if text[:1] == b"<":
+        raise SourceFormatError(path, "an HTML page, not a CSV file (an error or landing page was served "
+                                "instead of the export?)", line=1, value=first, dataset_id=dataset_id)
+    if text[:1] in (b"{", b"["):
+        raise SourceFormatError(path, "a JSON answer, not a CSV file (an API error?)", line=1, value=first,
+                                dataset_id=dataset_id)

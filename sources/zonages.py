@@ -49,7 +49,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .census import member_label, sniff, zip_errors, zip_member
+from .archive import member_label, sniff, zip_errors, zip_member
 from .dataset import LO2, Dataset
 from .errors import SourceFormatError
 from .tabular import check_codes, check_unique, read_delimited

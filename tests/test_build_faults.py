@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from portraits import lock
 

@@ -30,7 +30,7 @@ import csv
 import io
 import zipfile
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import quoteattr
 
 import openpyxl
 import pandas as pd

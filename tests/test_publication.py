@@ -8,12 +8,10 @@ publication, a disk-full error, two builds started together.
 from __future__ import annotations
 
 import errno
-import os
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import duckdb
