@@ -40,11 +40,11 @@ ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 
 ## serve: the published catalogue on http://127.0.0.1:8000
 serve:
-	cd output && $(abspath $(BIN))/python -m http.server 8000 --bind 127.0.0.1
+	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory output
 
 ## bench: full build timings per stage and peak memory
 bench: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python scripts/bench.py
 
 clean:
-	rm -rf var/work.duckdb* var/build var/cache var/dagster_home output output.editions
+	rm -rf var/work.duckdb var/work.duckdb.wal var/build var/cache var/dagster_home output output.editions

@@ -42,23 +42,7 @@ def ensure_dagster_home() -> Path:
     return home
 
 
-def definitions_dir() -> Path:
-    """Where the definition files given to ``portraits build --territories`` are remembered, so
-    that every later build (``make run``, schedules) rebuilds those sets too."""
-    return Path(os.environ.get("PORTRAITS_DEFINITIONS_DIR") or (Path.cwd() / "var" / "territories"))
-
-
-def remembered_specs() -> list[str]:
-    """``path#set=ID#cog=YEAR`` for every remembered definition file."""
-    specs = []
-    d = definitions_dir()
-    for f in sorted(d.glob("*.csv")) if d.is_dir() else []:
-        opts = f.with_suffix(".cog")
-        spec = f"{f.resolve()}#set={f.stem}"
-        if opts.exists():
-            spec += f"#cog={opts.read_text().strip()}"
-        specs.append(spec)
-    return specs
+from portraits.definitions import definitions_dir, remembered_specs  # noqa: E402 (kept importable from here)
 
 
 class ReplaceRefused(Exception):
@@ -129,6 +113,13 @@ def cmd_sources_check(args) -> int:
 
     from sources.inventory import check_all
 
+    from sources import catalog
+
+    unknown = [d for d in args.dataset if d not in catalog.DATASETS]
+    if unknown:
+        print(f"portraits: jeu(x) de données inconnu(s) : {', '.join(unknown)} ; "
+              f"connus : {', '.join(catalog.DATASETS)}", file=sys.stderr)
+        return 2
     mirror, cache, work = _settings()
     rows = check_all(mirror_dir=mirror, cache_dir=cache, online=args.online, download=args.download,
                      work_db=work, only=args.dataset or None)
@@ -173,11 +164,30 @@ def format_check_line(r: dict) -> str:
 
 
 def cmd_build(args) -> int:
+    """One build at a time: the lock is taken first, so a refused build has changed nothing (not
+    even the remembered definitions)."""
+    from portraits.lock import BuildLocked, build_lock, lock_path
+
     ensure_dagster_home()
+    _mirror, _cache, work = _settings()
+    try:
+        with build_lock(lock_path(work), entry="portraits build (ligne de commande)",
+                        wait=float(os.environ.get("PORTRAITS_LOCK_WAIT") or 0)):
+            return _build_locked(args, work)
+    except BuildLocked as exc:
+        print(f"portraits: {exc}", file=sys.stderr)
+        return 3
+
+
+def _build_locked(args, work: Path) -> int:
     if not args.skip_ingest:
         rc = preflight()
         if rc:
             return rc
+    elif not work.exists():
+        print(f"portraits: --skip-ingest needs the official files loaded by a previous build "
+              f"({work} does not exist); run 'portraits build' first.", file=sys.stderr)
+        return 2
     if args.territories:
         # Fail fast, before any Dagster work, on a faulty definition file; then remember it.
         if args.set and len(args.territories) > 1:
@@ -191,38 +201,19 @@ def cmd_build(args) -> int:
             print(f"portraits: {exc}", file=sys.stderr)
             return 2
         print(f"portraits: territory set(s) {', '.join(added)} remembered in {definitions_dir()}")
-    specs = remembered_specs()
-    os.environ["PORTRAITS_TERRITORY_FILES"] = os.pathsep.join(specs)
+    os.environ["PORTRAITS_TERRITORY_FILES"] = os.pathsep.join(remembered_specs())
     from dagster import DagsterInstance, execute_job, reconstructable
 
     from .jobs import build_all_job, refresh_territories_job
     from .report import failure_reasons
-
-    if args.skip_ingest:
-        from .resources import PortraitsSettings
-
-        work = PortraitsSettings().work_db_path()
-        if not work.exists():
-            print(f"portraits: --skip-ingest needs the official files loaded by a previous build "
-                  f"({work} does not exist); run 'portraits build' first.", file=sys.stderr)
-            return 2
-    from portraits.lock import BuildLocked, build_lock, lock_path
+    from .resources import release_dead_runs
 
     instance = DagsterInstance.get()
     job = refresh_territories_job if args.skip_ingest else build_all_job
-    _mirror, _cache, work = _settings()
-    try:
-        with build_lock(lock_path(work), entry="portraits build (ligne de commande)",
-                        wait=float(os.environ.get("PORTRAITS_LOCK_WAIT") or 0)):
-            from .resources import release_dead_runs
-
-            for run_id in release_dead_runs(instance):
-                print(f"portraits: la construction {run_id} avait été interrompue ; ses créneaux sont libérés",
-                      file=sys.stderr)
-            result = execute_job(reconstructable(job), instance=instance, raise_on_error=False)
-    except BuildLocked as exc:
-        print(f"portraits: {exc}", file=sys.stderr)
-        return 3
+    for run_id in release_dead_runs(instance):
+        print(f"portraits: la construction {run_id} avait été interrompue ; ses créneaux sont libérés",
+              file=sys.stderr)
+    result = execute_job(reconstructable(job), instance=instance, raise_on_error=False)
     if result.success:
         out = os.environ.get("PORTRAITS_OUTPUT_DIR", "output")
         print(f"portraits: build {result.run_id} succeeded; published under {out}/ "

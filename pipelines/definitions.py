@@ -32,4 +32,7 @@ defs = Definitions(
     schedules=SCHEDULES,
     sensors=SENSORS,
     resources={"settings": PortraitsSettings()},
+    # one process per run, whatever starts it (a one-off materialisation from the UI included): the
+    # build lock is held from the run's start to its end, never released between steps
+    executor=in_process_executor,
 )

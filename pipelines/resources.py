@@ -50,7 +50,15 @@ class PortraitsSettings(ConfigurableResource):
         return Path(self.cache_dir or _env("PORTRAITS_CACHE_DIR", "var/cache"))
 
     def territory_file_paths(self) -> list[Path]:
+        """The custom sets to build: ``territory_files`` / ``PORTRAITS_TERRITORY_FILES`` when set,
+        else the remembered definitions (``var/territories``), so a run started from the UI, a
+        schedule or a sensor publishes the same sets as ``portraits build`` (an edition replaces the
+        whole output: a set left out would disappear)."""
         value = self.territory_files or _env("PORTRAITS_TERRITORY_FILES", "")
+        if not value.strip():
+            from portraits.definitions import remembered_specs
+
+            return [Path(p) for p in remembered_specs()]
         return [Path(p) for p in value.split(os.pathsep) if p.strip()]
 
     def lock_path(self) -> Path:

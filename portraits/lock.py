@@ -27,6 +27,20 @@ class BuildLocked(RuntimeError):
     """Another build holds the lock; the message names it (French)."""
 
 
+def _forget_in_child() -> None:
+    """A forked child (the PDF rendering pool) must not keep the lock alive after its parent dies:
+    close its copies of the lock files (the parent's lock is unaffected)."""
+    for f, _depth in list(_held.values()):
+        try:
+            f.close()
+        except OSError:
+            pass
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
+
+
 def lock_path(work_db: Path | str) -> Path:
     return Path(str(work_db) + ".lock")
 
@@ -47,7 +61,7 @@ def acquire(path: Path | str, *, entry: str, wait: float = 0.0, poll: float = 0.
             return
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     f = open(path, "a+")
-    deadline = time.monotonic() + wait
+    deadline = time.monotonic() + max(wait, 1.0)  # at least 1 s: a sensor's probe holds it briefly
     while True:
         try:
             fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

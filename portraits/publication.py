@@ -26,7 +26,12 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-KEPT = int(os.environ.get("PORTRAITS_EDITIONS_KEPT", "3") or 3)
+def _kept() -> int:
+    value = os.environ.get("PORTRAITS_EDITIONS_KEPT", "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else 3
+
+
+KEPT = _kept()
 MARKER = ".portraits-build"  # in every build directory: what may be deleted and published
 _EDITION = re.compile(r"^\d{8}T\d{6}Z-[A-Za-z0-9_-]+$")
 
@@ -52,8 +57,8 @@ def prepare_build_dir(build_dir: Path) -> Path:
     build_dir = Path(build_dir)
     if build_dir.exists():
         if build_dir.is_symlink() or not (build_dir / MARKER).is_file():
-            if build_dir.is_dir() and not any(build_dir.iterdir()):
-                build_dir.rmdir()
+            if build_dir.is_dir() and not any(p.is_file() or p.is_symlink() for p in build_dir.rglob("*")):
+                shutil.rmtree(build_dir)  # empty, or only empty folders (left by an older version)
             else:
                 raise PublicationError(
                     f"{build_dir} existe et n'est pas un dossier de construction (pas de fichier {MARKER}) : "
@@ -73,12 +78,15 @@ def _check_complete(build_dir: Path) -> None:
     if missing:
         raise PublicationError(f"construction incomplète dans {build_dir} : il manque {', '.join(missing)} ; "
                                "rien n'est publié")
-    con = duckdb.connect(str(db))  # replays and checkpoints a pending WAL, if any
     try:
-        con.execute("checkpoint")
-        con.execute("select count(*) from meta.build").fetchone()
-    finally:
-        con.close()
+        con = duckdb.connect(str(db))  # replays and checkpoints a pending WAL, if any
+        try:
+            con.execute("checkpoint")
+            con.execute("select count(*) from meta.build").fetchone()
+        finally:
+            con.close()
+    except duckdb.Error as exc:
+        raise PublicationError(f"la base construite {db} ne s'ouvre pas ({exc}) : rien n'est publié") from None
     for wal in build_dir.glob("*.wal"):
         raise PublicationError(f"{wal} subsiste après le point de contrôle : base non publiée")
 
@@ -94,6 +102,7 @@ def publish(build_dir: Path, output_dir: Path, *, edition_id: str | None = None)
     """Make the complete build in ``build_dir`` the published ``output_dir`` (see the module
     docstring); returns the published items (paths under ``output_dir``)."""
     build_dir, output_dir = Path(build_dir), Path(output_dir)
+    _relink_if_missing(output_dir)
     _check_complete(build_dir)
     editions = editions_dir(output_dir)
     editions.mkdir(parents=True, exist_ok=True)
@@ -118,6 +127,16 @@ def publish(build_dir: Path, output_dir: Path, *, edition_id: str | None = None)
     return sorted(str(output_dir / p.relative_to(edition)) for p in edition.iterdir())
 
 
+def _relink_if_missing(output_dir: Path) -> None:
+    """A publication killed between moving a plain ``output/`` aside and creating the link (the
+    one-time migration) leaves no ``output``: point it back at the newest edition."""
+    if output_dir.exists() or output_dir.is_symlink():
+        return
+    editions = list_editions(output_dir)
+    if editions:
+        os.symlink(os.path.relpath(editions[-1], output_dir.parent), output_dir)
+
+
 def list_editions(output_dir: Path) -> list[Path]:
     """Edition folders, oldest first."""
     d = editions_dir(output_dir)
@@ -129,7 +148,7 @@ def prune(output_dir: Path, kept: int = KEPT) -> list[Path]:
     interrupted publications."""
     current = current_edition(output_dir)
     removed = []
-    old = [p for p in list_editions(output_dir) if p != current]
+    old = [p for p in list_editions(output_dir) if p.resolve() != current]
     for p in old[: max(0, len(old) - max(0, kept - 1))]:
         shutil.rmtree(p, ignore_errors=True)
         removed.append(p)

@@ -150,6 +150,9 @@ def from_cache(ds: Dataset, cache: Path) -> Retrieval | None:
         return None
     if prov.get("sha256") != sha256_of(target):
         return None
+    if prov.get("url") != ds.url:
+        return None  # downloaded from another URL (an older vintage): not this dataset's file
+
     return Retrieval(dataset_id=ds.id, path=target, origin="cache", url=prov.get("url", ds.url),
                      bytes=target.stat().st_size, sha256=prov["sha256"],
                      retrieved_at=prov.get("retrieved_at", ""))

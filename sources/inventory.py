@@ -73,8 +73,9 @@ def inspect(ds: Dataset, *, mirror_dir: Path | None, cache_dir: Path, online: bo
     }
     if source != "url" or download:
         try:
-            retrievals = [(key, fetch(p, mirror_dir=mirror_dir if source == "mirror" else None,
-                                      cache_dir=cache_dir)) for key, p in _parts(ds)]
+            retrievals = [(key, from_cache(p, cache_dir) if source == "cache" else
+                           fetch(p, mirror_dir=mirror_dir if source == "mirror" else None, cache_dir=cache_dir))
+                          for key, p in _parts(ds)]
             if ds.files:
                 df = ds.parse([(key, r.path) for key, r in retrievals])
                 row["sha256"] = None if len(retrievals) > 1 else retrievals[0][1].sha256

@@ -8,6 +8,8 @@ publication, a disk-full error, two builds started together.
 from __future__ import annotations
 
 import errno
+import os
+import time
 import signal
 import subprocess
 import sys
@@ -221,3 +223,52 @@ def test_the_lock_is_reentrant_within_one_process(tmp_path):
             pass
         assert lock.holder(p)["entry"] == "cli"
     assert lock.holder(p) == {}
+
+
+def test_relative_output_keeps_the_current_edition_and_old_empty_build_dirs_are_cleared(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = Path("output")
+    for i in range(1, 5):
+        make_build(tmp_path, f"b{i}")
+        # editions named so that the current one does not sort last (clock set back)
+        publish(Path("var/build"), out, edition_id=f"2026120{5 - i}T000000Z-b{i}")
+        assert read_build_id(out) == f"b{i}"
+    assert len(publication.list_editions(out)) == 3
+    legacy = tmp_path / "var" / "build"
+    (legacy / "portraits" / "clpe").mkdir(parents=True)  # left empty by an older version
+    prepare_build_dir(legacy)
+    assert (legacy / publication.MARKER).is_file()
+
+
+def test_a_missing_output_link_is_restored_before_publishing(tmp_path):
+    out = tmp_path / "output"
+    make_build(tmp_path, "b1")
+    publish(tmp_path / "var" / "build", out, edition_id="20261201T000000Z-b1")
+    out.unlink()  # killed between moving a plain output aside and linking
+    make_build(tmp_path, "b2")
+    (tmp_path / "var" / "build" / "index.html").unlink()
+    with pytest.raises(PublicationError):
+        publish(tmp_path / "var" / "build", out, edition_id="20261202T000000Z-b2")
+    assert read_build_id(out) == "b1"
+
+
+FORKER = textwrap.dedent('''
+    import os, signal, sys, time
+    sys.path.insert(0, {repo!r})
+    from portraits import lock
+    lock.acquire(sys.argv[1], entry="build with workers")
+    if os.fork() == 0:  # a rendering worker, still busy when its parent is killed
+        os.close(1); os.close(2)  # (so that the test does not wait for it)
+        time.sleep(5)
+        os._exit(0)
+    print("forked", flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+''')
+
+
+def test_a_killed_build_s_forked_workers_do_not_keep_the_lock(tmp_path):
+    p = tmp_path / "w.lock"
+    proc = subprocess.run([sys.executable, "-c", FORKER.format(repo=str(REPO)), str(p)], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.stdout.strip() == "forked"
+    assert not lock.is_locked(p)  # the worker still sleeps, yet the next build may start

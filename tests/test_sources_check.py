@@ -109,6 +109,7 @@ def test_sources_check_offline_without_mirror_says_which_cannot_be_read(tmp_path
 
 
 def test_a_cached_download_is_used_offline_and_reported_as_cache(mirror, tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTRAITS_MIRROR_DIR", "")  # make test exports the mirror: this is the online case
     ds = catalog.get("cog_regions_2026")
     served = tmp_path / "srv"
     served.mkdir()
@@ -128,6 +129,15 @@ def test_a_cached_download_is_used_offline_and_reported_as_cache(mirror, tmp_pat
     from sources.inventory import inspect
     row = inspect(replace(ds, url=f"{server.url}/regions.json"), mirror_dir=None, cache_dir=cache)
     assert row["source"] == "cache" and row["rows"] == 1 and row["retrieved_at"] == first.retrieved_at
+    # a cached file downloaded from another URL (an older vintage) is not this dataset's file
+    assert fetch_mod.from_cache(replace(ds, url="https://example.org/autre-millesime.json"), cache) is None
+
+
+def test_sources_check_names_an_unknown_dataset(capsys):
+    from pipelines import cli
+
+    assert cli.main(["sources", "check", "nope"]) == 2
+    assert "jeu(x) de données inconnu(s) : nope" in capsys.readouterr().err
 
 
 def test_a_bad_official_file_is_reported_not_raised(tmp_path):

@@ -90,8 +90,11 @@ def test_blank_communes_stay_missing_never_zero(mirror, pub):
 
     urssaf = _csv(mirror, "urssaf/urssaf_effectifs_salaries_prive_commune_2015_2025_pdl.csv")
     blank = urssaf.loc[urssaf["effectifs_salaries_2025"].str.strip() == "", "code_commune"].iloc[0]
+    # one rule for URSSAF's blank communes (the source documents them as "no declaring employer"):
+    # 0, alone as in a territory, with the reason in the note
     obs = _obs(pub, "commune", blank, "emplois_salaries_prives", "2025")
-    assert obs["status"] == "missing" and obs["value"] is None
+    assert obs["status"] == "ok" and obs["value"] == 0
+    assert "1 commune(s) sans établissement employeur privé" in obs["note"]
 
 
 def test_sectors_and_establishments(mirror, pub):

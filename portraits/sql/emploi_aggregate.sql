@@ -3,8 +3,9 @@
 --   secret  if a member commune of the region is secret;
 --   missing if a member commune of the region has no value (and is not counted with another member
 --           commune of the same territory), or if no member commune has a value;
---   ok      otherwise; 'none' communes (documented as "nothing to count") add nothing and are
---           counted in the note, as are the out-of-region communes the regional files do not cover.
+--   ok      otherwise; 'none' communes (documented as "nothing to count": URSSAF's communes without
+--           any private employer) count 0, alone as in a territory (one rule), and are counted in
+--           the note, as are the out-of-region communes the regional files do not cover.
 create or replace temp table emploi_cells as
 with series as (
     select distinct indicator_id, period, source_id from staging.emploi_commune_value
@@ -84,11 +85,11 @@ includes as (
     from includes_group group by all
 )
 select a.set_id, a.territory_id, a.indicator_id, a.period,
-       case when a.n_secret = 0 and a.n_missing = 0 and a.n_ok > 0 then a.total end as value,
-       case when a.n_secret = 0 and a.n_missing = 0 and a.n_ok > 0 then a.total end as numerator,
+       case when a.n_secret = 0 and a.n_missing = 0 and a.n_ok + a.n_none > 0 then coalesce(a.total, 0) end as value,
+       case when a.n_secret = 0 and a.n_missing = 0 and a.n_ok + a.n_none > 0 then coalesce(a.total, 0) end as numerator,
        null as denominator,
        case when a.n_secret > 0 then 'secret'
-            when a.n_missing > 0 or a.n_ok = 0 then 'missing'
+            when a.n_missing > 0 or a.n_ok + a.n_none = 0 then 'missing'
             else 'ok' end as status,
        a.source_id,
        nullif(concat_ws(' ; ',

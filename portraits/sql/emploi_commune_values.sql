@@ -49,13 +49,17 @@ create or replace table staging.emploi_commune_value (
 -- The official commune x APE file starts in 2006; the portraits keep the series from 2015, as the
 -- mirror's table (raw keeps every year parsed).
 insert into staging.emploi_commune_value
-select 'emplois_salaries_prives', cast(year as varchar), commune_code, value,
-       case when status = 'ok' then 'ok' else 'none' end, source_id,
-       case when status <> 'ok'
+select 'emplois_salaries_prives', cast(u.year as varchar), u.commune_code, u.value,
+       case when u.status = 'ok' then 'ok' when e.n > 0 then 'missing' else 'none' end, u.source_id,
+       case when u.status <> 'ok' and e.n > 0
+            then 'effectif non publié par l''Urssaf (établissements employeurs présents)'
+            when u.status <> 'ok'
             then 'sans établissement employeur privé dans le fichier Urssaf (aucun effectif compté)' end,
        null
-from emploi_urssaf_commune
-where year >= 2015;
+from emploi_urssaf_commune u
+left join (select commune_code, year, sum(establishments) as n from emploi_urssaf_secteurs group by all) e
+       using (commune_code, year)
+where u.year >= 2015;
 
 -- URSSAF 2025 by grand secteur. The file omits the sectors where a commune has neither employee nor
 -- establishment: for a commune with a 2025 headcount (0 included), an absent sector is a true 0
@@ -63,16 +67,24 @@ where year >= 2015;
 -- without 2025 headcount is absent from both files: 'none', as for the total.
 -- emploi_sectors (sector_code, indicator_id) is registered by portraits/themes/emploi.py.
 create or replace temp table emploi_urssaf_2025 as
-select commune_code, status, source_id
-from emploi_urssaf_commune
-where year = (select max(year) from emploi_urssaf_secteurs);
+select u.commune_code, u.status, u.source_id, e.n as establishments
+from emploi_urssaf_commune u
+left join (select commune_code, sum(establishments) as n from emploi_urssaf_secteurs group by 1) e using (commune_code)
+where u.year = (select max(year) from emploi_urssaf_secteurs);
 
+-- A sector row of the official file with an empty headcount is withheld: 'missing', never 0. A
+-- sector absent for a commune with a headcount is a true 0.
 insert into staging.emploi_commune_value
 select s.indicator_id, cast(y.year as varchar), c.commune_code,
-       case when c.status = 'ok' then coalesce(v.employees, 0) end,
-       case when c.status = 'ok' then 'ok' else 'none' end,
+       case when c.status = 'ok' then case when v.commune_code is null then 0 else v.employees end end,
+       case when c.status = 'ok' and (v.commune_code is null or v.employees is not null) then 'ok'
+            when c.status = 'ok' or c.establishments > 0 then 'missing' else 'none' end,
        'urssaf_secteurs_2025',
-       case when c.status <> 'ok'
+       case when c.status = 'ok' and v.commune_code is not null and v.employees is null
+            then 'effectif du secteur non publié par l''Urssaf'
+            when c.status <> 'ok' and c.establishments > 0
+            then 'effectif non publié par l''Urssaf (établissements employeurs présents)'
+            when c.status <> 'ok'
             then 'sans établissement employeur privé dans le fichier Urssaf (aucun effectif compté)' end,
        null
 from emploi_urssaf_2025 c
@@ -80,18 +92,17 @@ cross join emploi_sectors s
 cross join (select max(year) as year from emploi_urssaf_secteurs) y
 left join emploi_urssaf_secteurs v on v.commune_code = c.commune_code and v.sector_code = s.sector_code;
 
+-- Establishments are published even where the headcount is withheld.
 insert into staging.emploi_commune_value
 select 'etablissements_employeurs', cast(y.year as varchar), c.commune_code,
-       case when c.status = 'ok' then coalesce(v.n, 0) end,
-       case when c.status = 'ok' then 'ok' else 'none' end,
+       case when c.establishments is not null then c.establishments when c.status = 'ok' then 0 end,
+       case when c.establishments is not null or c.status = 'ok' then 'ok' else 'none' end,
        'urssaf_secteurs_2025',
-       case when c.status <> 'ok'
+       case when c.establishments is null and c.status <> 'ok'
             then 'sans établissement employeur privé dans le fichier Urssaf (aucun établissement compté)' end,
        null
 from emploi_urssaf_2025 c
-cross join (select max(year) as year from emploi_urssaf_secteurs) y
-left join (select commune_code, sum(establishments) as n from emploi_urssaf_secteurs group by 1) v
-       using (commune_code);
+cross join (select max(year) as year from emploi_urssaf_secteurs) y;
 
 -- DARES job seekers A+B+C living in the commune, Q4 average, rounded to 5 by the source. Blank
 -- cells stay 'missing'; those of a commune restored from a commune nouvelle (KNOWN_SPLITS) carry
