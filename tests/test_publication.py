@@ -8,8 +8,6 @@ publication, a disk-full error, two builds started together.
 from __future__ import annotations
 
 import errno
-import os
-import time
 import signal
 import subprocess
 import sys
