@@ -390,3 +390,13 @@ def test_bmo_occupation_share_with_secret_parts_is_not_complete(mirror, pub):
         """select count(*) from indicators.observation where set_id = 'clpe' and status = 'ok'
            and starts_with(indicator_id, ?) and note like '%secret%'""", [emploi.FAP_DIFFICULT_PREFIX]).fetchone()[0]
     assert n_ok_with_secret == 0
+
+
+def test_the_portrait_tells_the_bounds_of_bmo_shares(pub):
+    """A share computed over the published cells is shown with its coverage and bounds."""
+    from reports.portrait import portrait_context, render_portrait
+
+    ctx = portrait_context(pub, "clpe", "CLPE44001", build={"build_id": "test", "date_label": "2 décembre 2026"})
+    html = render_portrait(ctx)
+    assert "Projets saisonniers : part calculée sur les projets dont le nombre de projets saisonniers est publié" in html
+    assert "la part réelle est comprise entre" in html

@@ -224,6 +224,13 @@ def context(con, base: dict) -> dict | None:
             notes["trends"].append(f"{label} : {last['note']}")
     if bmo_own and bmo_own.get("note"):
         notes["bmo"].append(bmo_own["note"])
+    # shares with secret cells: the reader gets the coverage and the bounds of the true share
+    for ind, label in (("projets_recrutement_difficiles_part", "Projets jugés difficiles"),
+                       ("projets_recrutement_saisonniers_part", "Projets saisonniers")):
+        note = (bmo[ind][0] or {}).get("note") or ""
+        start = min((note.find(k) for k in ("part calculée", "nombre de projets") if k in note), default=-1)
+        if start >= 0:
+            notes["bmo"].append(f"{label} : {note[start:]}")
     if last_own and rates[0]["obs"][last_own].get("note"):
         notes["rate"].append(rates[0]["obs"][last_own]["note"])
 
