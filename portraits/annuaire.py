@@ -62,6 +62,7 @@ RAW_TABLES = {
     "agencies": "pe_agences_2019",
     "education": "annuaire_education",
     "ofa": "ofa_referentiel",
+    "france_services": "france_services",
 }
 
 # French labels of the networks and publics as readers see them (directory.NETWORKS is the list)
@@ -122,13 +123,16 @@ def build_frame(con, corrections_path: Path | str | None, *, today: date | str |
     agencies = _raw(con, "agencies")
     cio = _raw(con, "education", "where category = 'cio'")
     ofa = _raw(con, "ofa")
+    france_services = _raw(con, "france_services")
     communes, history = commune_tables(con)
     stats: dict = {}
     df = D.build_directory(
         dila, agencies, cio, ofa, communes, history, today=today_d,
         agencies_source_id=str(agencies["source_id"].iloc[0]) if len(agencies) else D.AGENCIES_SOURCE_ID,
         education_source_id=str(cio["source_id"].iloc[0]) if len(cio) else D.EDUCATION_SOURCE_ID,
-        stats=stats, locate=commune_locator(con),
+        stats=stats, locate=commune_locator(con), france_services=france_services,
+        france_services_source_id=str(france_services["source_id"].iloc[0]) if len(france_services)
+        else D.FRANCE_SERVICES_SOURCE_ID,
     )
     corrections = pd.DataFrame(columns=[*D.CORRECTION_COLUMNS, "_line"])
     if corrections_path is not None and Path(corrections_path).exists():

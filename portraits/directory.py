@@ -127,6 +127,7 @@ NETWORKS: dict[str, str] = {
     "cep": "Conseil en évolution professionnelle (CEP, ex-Fongecif)",
     "cfa": "Centre de formation d'apprentis (CFA) / organisme de formation en apprentissage",
     "agefiph": "Agefiph (insertion professionnelle des personnes handicapées)",
+    "france_services": "France services (accueil de proximité des services publics)",
     "autre": "Autre structure d'accueil",
 }
 
@@ -188,6 +189,7 @@ NETWORK_PUBLICS: dict[str, tuple[str, ...]] = {
     "cep": ("salaries",),
     "cfa": ("apprentis",),
     "agefiph": ("handicap",),
+    "france_services": ("tout_public", "demandeurs_emploi"),
     "autre": ("tout_public",),
 }
 
@@ -528,6 +530,36 @@ def _from_agencies(agencies: pd.DataFrame, idx: CommuneIndex, source_id: str) ->
     return _frame(rows)
 
 
+FRANCE_SERVICES_SOURCE_ID = "france_services_2024"  # = sources.france_services.DATASET_ID
+FRANCE_SERVICES_DATE = "2024-08-01"
+
+
+def _from_france_services(fs: pd.DataFrame, idx: CommuneIndex, source_id: str) -> pd.DataFrame:
+    """ANCT's France services points: current (2024) addresses, coordinates, phone, e-mail, hours.
+    Commune codes are 2024 ones (49069 is now a commune déléguée of 49126): mapped by the index."""
+    rows = []
+    for r in fs.to_dict("records"):
+        rows.append(
+            {
+                "id": f"fs:{str(r['fs_id']).strip()}",
+                "network": "france_services",
+                "name": r["name"],
+                "address": _none(r.get("address")),
+                "postcode": _none(r.get("postcode")),
+                "commune_code": idx.code(r.get("commune_code")),
+                "latitude": _float(r.get("latitude")),
+                "longitude": _float(r.get("longitude")),
+                "phone": _none(r.get("phone")),
+                "email": _none(r.get("email")),
+                "website": None,
+                "opening_hours": _none(r.get("opening_hours")),
+                "source_id": source_id,
+                "source_date": FRANCE_SERVICES_DATE,
+            }
+        )
+    return _frame(rows)
+
+
 def _from_cio(cio: pd.DataFrame, idx: CommuneIndex, source_id: str) -> pd.DataFrame:
     rows = []
     for r in cio.to_dict("records"):
@@ -743,6 +775,8 @@ def build_directory(
     education_source_id: str = EDUCATION_SOURCE_ID,
     stats: dict | None = None,
     locate=None,
+    france_services: pd.DataFrame | None = None,
+    france_services_source_id: str = FRANCE_SERVICES_SOURCE_ID,
 ) -> pd.DataFrame:
     """The normalised directory (columns :data:`COLUMNS`, sorted by id); see the module docstring.
 
@@ -757,6 +791,8 @@ def build_directory(
              _from_cio(cio, idx, education_source_id)]
     if ofa is not None and len(ofa):
         parts.append(_from_ofa(ofa, idx))
+    if france_services is not None and len(france_services):
+        parts.append(_from_france_services(france_services, idx, france_services_source_id))
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame(columns=COLUMNS)

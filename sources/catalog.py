@@ -119,7 +119,7 @@ _DATASETS = [
 ]
 
 # Every module that declares datasets, explicitly: a module that fails to import stops the program.
-MODULES = ("catalog", "populations", "census", "urssaf", "france_travail", "bmo", "chomage", "dares", "annuaire_education",
+MODULES = ("catalog", "populations", "census", "france_services", "urssaf", "france_travail", "bmo", "chomage", "dares", "annuaire_education",
            "inserjeunes", "parcoursup", "orion", "dila", "ofa", "contours", "zonages", "cog_history")
 
 

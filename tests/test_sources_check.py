@@ -28,7 +28,7 @@ EXAMPLE = REPO / "examples" / "territoires_exemple.csv"
 # --- the records ---------------------------------------------------------------------------------
 
 def test_every_dataset_has_one_complete_record():
-    assert len(catalog.DATASETS) == 42
+    assert len(catalog.DATASETS) == 43
     for ds in catalog.DATASETS.values():
         assert ds.table and ds.parser and ds.description, ds.id
         assert (ds.family in dataset.FAMILIES) != bool(ds.no_refresh), ds.id

@@ -15,7 +15,7 @@ from .ingest import ASSET_BY_DATASET, markdown_table
 
 # sources of the directory, and the COG file read for postcodes and former communes
 DIRECTORY_DATASETS = ("dila_annuaire_2016", "pe_agences_2019", "annuaire_education", "ofa_referentiel",
-                      "cog_communes_2026")
+                      "france_services_2024", "cog_communes_2026")
 # an environment variable may point the build at another corrections file (tests, dry runs)
 CORRECTIONS_ENV = "PORTRAITS_ANNUAIRE_CORRECTIONS"
 

@@ -32,7 +32,7 @@ import pandas as pd
 from ..indicators import Indicator
 
 ID = "annuaire"
-SOURCES = ["dila_annuaire_2016", "pe_agences_2019", "annuaire_education", "ofa_referentiel"]
+SOURCES = ["dila_annuaire_2016", "pe_agences_2019", "annuaire_education", "ofa_referentiel", "france_services_2024"]
 
 _COMMON = (
     " Points of the shared directory of reception points (directory.reception_point: DILA local "
@@ -64,6 +64,11 @@ SPECS: dict[str, tuple[str | None, bool, str, str, str]] = {
         "france_travail", False, "pe_agences_2019", "Agences France Travail",
         "France Travail (ex-Pôle emploi) local agencies: the 2019 site list (agences locales only, "
         "not the directions), merged with the DILA 2016 records." + _COMMON,
+    ),
+    "points_accueil_france_services": (
+        "france_services", False, "france_services_2024", "France services",
+        "France services points labelled by the ANCT (list of 1 August 2024): public-service help "
+        "desks, France Travail procedures included." + _COMMON,
     ),
     "points_accueil_information_jeunesse": (
         "information_jeunesse", False, "dila_annuaire_2016", "Structures information jeunesse (CRIJ, BIJ, PIJ)",

@@ -25,7 +25,8 @@ from .. import maps, style
 from ..formatting import long_date, number
 from .common import chart_uri, commune_geometries, per_inhabitants_compare, rows, territory_geometry
 
-SOURCE_IDS = ["dila_annuaire_2016", "pe_agences_2019", "annuaire_education", "ofa_referentiel"]
+SOURCE_IDS = ["dila_annuaire_2016", "pe_agences_2019", "annuaire_education", "ofa_referentiel",
+              "france_services_2024"]
 
 COUNT_INDICATORS = [
     "points_accueil", "points_accueil_cio", "points_accueil_mission_locale",
@@ -42,6 +43,7 @@ GROUPS = {
     "france_travail": ("France Travail (ex-Pôle emploi)", 6),
     "cap_emploi": ("Cap emploi", 6),
     "information_jeunesse": ("Information jeunesse (CRIJ, BIJ, PIJ)", 4),
+    "france_services": ("France services", 6),
     "autres": ("Autres structures (Apec, CIDFF, chambres consulaires, Greta, Afpa, MDPH…)", 6),
     "cfa": ("Organismes de formation en apprentissage", 0),
 }
@@ -66,6 +68,7 @@ SOURCE_SHORT = {
     "pe_agences_2019": "liste France Travail 2019",
     "annuaire_education": "annuaire de l'Éducation nationale 2025",
     "ofa_referentiel": "référentiel de l'apprentissage",
+    "france_services_2024": "liste France services (ANCT) 2024",
     "corrections_locales": "ajout des coordinateurs",
 }
 REFERRAL_PUBLICS = [p for p in D.PUBLICS if p != "tout_public"]
