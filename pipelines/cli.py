@@ -185,8 +185,8 @@ def _build_locked(args, work: Path) -> int:
         if rc:
             return rc
     elif not work.exists():
-        print(f"portraits: --skip-ingest needs the official files loaded by a previous build "
-              f"({work} does not exist); run 'portraits build' first.", file=sys.stderr)
+        print(f"portraits: --skip-ingest a besoin des fichiers officiels chargés par une construction "
+              f"précédente ({work} n'existe pas) : lancez d'abord « portraits build ».", file=sys.stderr)
         return 2
     if args.territories:
         # Fail fast, before any Dagster work, on a faulty definition file; then remember it.
@@ -200,7 +200,7 @@ def _build_locked(args, work: Path) -> int:
         except ReplaceRefused as exc:
             print(f"portraits: {exc}", file=sys.stderr)
             return 2
-        print(f"portraits: territory set(s) {', '.join(added)} remembered in {definitions_dir()}")
+        print(f"portraits: jeu(x) de territoires {', '.join(added)} enregistré(s) dans {definitions_dir()}")
     os.environ["PORTRAITS_TERRITORY_FILES"] = os.pathsep.join(remembered_specs())
     from dagster import DagsterInstance, execute_job, reconstructable
 
@@ -339,11 +339,11 @@ def cmd_territories_forget(args) -> int:
         print(f"portraits: {f} n'est pas dans {definitions_dir()}", file=sys.stderr)
         return 2
     if not f.exists():
-        print(f"portraits: no remembered set {args.set_id!r}", file=sys.stderr)
+        print(f"portraits: aucun jeu « {args.set_id} » enregistré (voir portraits territories list)", file=sys.stderr)
         return 1
     f.unlink()
     f.with_suffix(".cog").unlink(missing_ok=True)
-    print(f"portraits: set {args.set_id} forgotten; the next build no longer publishes it.")
+    print(f"portraits: jeu « {args.set_id} » oublié ; la prochaine construction ne le publie plus.")
     return 0
 
 

@@ -192,7 +192,7 @@ def test_two_builds_together_the_second_refuses_with_a_clear_message(tmp_path, m
         monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
         rc = cli.main(["build", "--skip-ingest"])
         err = capsys.readouterr().err
-        assert rc == 3 or "--skip-ingest needs" in err
+        assert rc == 3 or "--skip-ingest a besoin" in err
         if rc == 3:
             assert "une autre construction est en cours (test holder" in err
         work.parent.mkdir(parents=True, exist_ok=True)
