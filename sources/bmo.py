@@ -141,19 +141,6 @@ BASIN_CODE = re.compile(r"^\d{4}$")
 DEPARTEMENT = re.compile(r"^(?:\d{2}|2[AB]|97\d)$")
 FAP228 = re.compile(r"^[A-Z][0-9A-Z][A-Z]\d{2}$")
 FAP341 = re.compile(r"^[A-Z][0-9A-Z][A-Z]\d{2}[a-z]?$")
-_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
-
-
-def refuse_workbook(path: Path, dataset_id: str | None, sheet: str) -> None:
-    """Stop with a clear message when handed an Excel workbook instead of its CSV sheet (for parsers
-    that read only a CSV export; :func:`parse_bmo` reads the workbook)."""
-    with open(path, "rb") as f:
-        head = f.read(4)
-    if head in _WORKBOOK_MAGIC:
-        raise SourceFormatError(
-            path, f"Excel workbook or zip, not CSV: export sheet {sheet!r} as ';' CSV (UTF-8) first",
-            dataset_id=dataset_id,
-        )
 
 
 def _counts(df: pd.DataFrame, column: str, path: Path, dataset_id: str) -> tuple[pd.Series, np.ndarray]:
