@@ -839,7 +839,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"line {self.line}, field {self.field!r}: {self.message}"
+        return f"ligne {self.line}, champ {self.field!r} : {self.message}"
 
 
 class CorrectionsError(SourceError):
@@ -849,7 +849,7 @@ class CorrectionsError(SourceError):
         self.path = str(path)
         self.problems = problems
         lines = "\n".join(f"  {p}" for p in problems)
-        super().__init__(f"{self.path}: {len(problems)} problem(s) in the corrections file:\n{lines}")
+        super().__init__(f"{self.path} : {len(problems)} problème(s) dans le fichier de corrections :\n{lines}")
 
 
 def _known_communes(communes) -> set[str]:
@@ -862,33 +862,33 @@ def _check_value(field: str, value: str, communes: set[str]) -> str | None:
     """Error message for a bad value of ``field``, or None."""
     v = value.strip()
     if field in ("name",) and not v:
-        return "empty name"
+        return "nom vide"
     if field == "network" and v not in NETWORKS:
-        return f"unknown network {v!r} (known: {', '.join(NETWORKS)})"
+        return f"réseau inconnu {v!r} (réseaux connus : {', '.join(NETWORKS)})"
     if field == "publics":
         bad = [p for p in v.split("|") if p not in PUBLICS]
         if bad or not v:
-            return f"unknown public(s) {', '.join(bad) or repr(v)} (known: {', '.join(PUBLICS)})"
+            return f"public(s) inconnu(s) {', '.join(bad) or repr(v)} (publics connus : {', '.join(PUBLICS)})"
     if field == "commune_code" and v not in communes:
-        return f"unknown commune code {v!r} (COG 2026 code of the region expected)"
+        return f"code commune inconnu {v!r} (code INSEE 2026 d'une commune de la région attendu)"
     if field == "postcode" and v and not _POSTCODE.fullmatch(v):
-        return f"malformed postcode {v!r}"
+        return f"code postal mal formé {v!r} (5 chiffres attendus)"
     if field in ("latitude", "longitude"):
         try:
             f = float(v.replace(",", "."))
         except ValueError:
-            return f"{field} is not a number: {v!r}"
+            return f"{field} n'est pas un nombre : {v!r}"
         lo, hi = BBOX["lat" if field == "latitude" else "lon"]
         if not (lo <= f <= hi) or math.isnan(f):
-            return f"{field} {v} outside the region's bounding box ({lo} … {hi})"
+            return f"{field} {v} hors du rectangle de la région ({lo} … {hi})"
     if field == "email" and v and not _EMAIL.fullmatch(v):
-        return f"malformed email {v!r}"
+        return f"adresse électronique mal formée {v!r}"
     if field == "website" and v:
         from .safety import url_problem
 
         return url_problem(v)
     if field == "phone" and v and not _PHONE.fullmatch(v):
-        return f"malformed phone {v!r} (10 digits starting with 0, or +33; spaces or dots allowed)"
+        return f"téléphone mal formé {v!r} (10 chiffres commençant par 0, ou +33 ; espaces ou points permis)"
     return None
 
 
@@ -919,19 +919,19 @@ def load_corrections(path: Path | str, known_ids: Iterable[str], communes) -> pd
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise CorrectionsError(path, [Problem(raw[: exc.start].count(b"\n") + 1, "-", "not UTF-8 text")])
+        raise CorrectionsError(path, [Problem(raw[: exc.start].count(b"\n") + 1, "-", "texte non UTF-8 (enregistrer en « CSV UTF-8 »)")])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
     header = [h.strip().lower() for h in next(reader, [])]
     missing = [c for c in CORRECTION_COLUMNS if c not in header]
     if missing:
-        raise CorrectionsError(path, [Problem(1, c, "missing column (separator ';' expected)") for c in missing])
+        raise CorrectionsError(path, [Problem(1, c, "colonne absente (séparateur « ; » attendu)") for c in missing])
     rows = []
     for row in reader:
         line = reader.line_num
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) != len(header):
-            problems.append(Problem(line, "-", f"expected {len(header)} fields, found {len(row)}"))
+            problems.append(Problem(line, "-", f"{len(header)} champs attendus, {len(row)} trouvés"))
             continue
         r = {h: c.strip() for h, c in zip(header, row)}
         r["_line"] = line
@@ -943,28 +943,28 @@ def load_corrections(path: Path | str, known_ids: Iterable[str], communes) -> pd
         line, action, pid, field, value = r["_line"], r["action"].lower(), r["id"], r["field"], r["value"]
         r["action"] = action
         if action not in ACTIONS:
-            problems.append(Problem(line, "action", f"unknown action {r['action']!r} (add, update or close)"))
+            problems.append(Problem(line, "action", f"action inconnue {r['action']!r} (add, update, close ou confirm)"))
         try:
             r["date"] = date.fromisoformat(r["date"]).isoformat()
         except ValueError:
-            problems.append(Problem(line, "date", f"bad date {r['date']!r} (YYYY-MM-DD expected)"))
+            problems.append(Problem(line, "date", f"date invalide {r['date']!r} (AAAA-MM-JJ attendu)"))
         if not r["author"]:
-            problems.append(Problem(line, "author", "missing author"))
+            problems.append(Problem(line, "author", "auteur absent"))
         if action in ("update", "close", "confirm") and pid not in known and pid not in new_ids:
-            problems.append(Problem(line, "id", f"unknown id {pid!r}"))
+            problems.append(Problem(line, "id", f"identifiant inconnu {pid!r}"))
         if action in ("close", "confirm"):
             if field or value:
-                problems.append(Problem(line, "field", f"a {action} takes no field nor value"))
+                problems.append(Problem(line, "field", f"une ligne {action} ne prend ni champ ni valeur"))
             continue
         if action == "add":
             if not _LOCAL_ID.fullmatch(pid):
-                problems.append(Problem(line, "id", f"new points need an id starting with 'local:', got {pid!r}"))
+                problems.append(Problem(line, "id", f"un nouveau lieu prend un identifiant commençant par « local: », pas {pid!r}"))
             elif pid in known:
-                problems.append(Problem(line, "id", f"id {pid!r} already exists"))
+                problems.append(Problem(line, "id", f"l'identifiant {pid!r} existe déjà"))
             added.setdefault(pid, []).append(r)
         if action in ("add", "update"):
             if field not in CORRECTABLE:
-                problems.append(Problem(line, "field", f"unknown field {field!r} (allowed: {', '.join(CORRECTABLE)})"))
+                problems.append(Problem(line, "field", f"champ inconnu {field!r} (champs permis : {', '.join(CORRECTABLE)})"))
                 continue
             msg = _check_value(field, value, codes)
             if msg:
@@ -974,14 +974,14 @@ def load_corrections(path: Path | str, known_ids: Iterable[str], communes) -> pd
         first = group[0]["_line"]
         for f in REQUIRED_FOR_ADD:
             if f not in fields:
-                problems.append(Problem(first, f, f"new point {pid!r} lacks a {f} row"))
+                problems.append(Problem(first, f, f"il manque au nouveau lieu {pid!r} une ligne {f}"))
         if ("latitude" in fields) != ("longitude" in fields):
             problems.append(Problem(first, "latitude" if "latitude" not in fields else "longitude",
-                                    f"new point {pid!r}: latitude and longitude go together"))
+                                    f"nouveau lieu {pid!r} : latitude et longitude vont ensemble"))
         for f in set(fields):
             if fields.count(f) > 1:
                 dup_line = [g["_line"] for g in group if g["field"] == f][1]
-                problems.append(Problem(dup_line, f, f"field given twice for new point {pid!r}"))
+                problems.append(Problem(dup_line, f, f"champ donné deux fois pour le nouveau lieu {pid!r}"))
     if problems:
         problems.sort(key=lambda p: (p.line, p.field))
         raise CorrectionsError(path, problems)
@@ -1043,7 +1043,7 @@ def apply_corrections(
             continue
         target = pid if pid in set(df["id"]) else alias.get(pid)
         if target is None:
-            raise CorrectionsError("corrections", [Problem(int(c.get("_line", 0)), "id", f"unknown id {pid!r}")])
+            raise CorrectionsError("corrections", [Problem(int(c.get("_line", 0)), "id", f"identifiant inconnu {pid!r}")])
         i = df.index[df["id"] == target][0]
         if action == "close":
             df.at[i, "_closed"] = True

@@ -258,7 +258,7 @@ def test_a_bad_corrections_file_stops_the_build(work_copy, tmp_path):
         found = {(p.line, p.field) for p in err.value.problems}
         assert found == {(2, "id"), (3, "network"), (4, "commune_code"), (5, "longitude"), (6, "email"),
                          (7, "phone")}
-        assert "annuaire.csv" in str(err.value) and "line 4, field 'commune_code'" in str(err.value)
+        assert "annuaire.csv" in str(err.value) and "ligne 4, champ 'commune_code'" in str(err.value)
         # nothing was written
         pd.testing.assert_frame_equal(con.execute("select * from directory.reception_point order by id").df(),
                                       snapshot)

@@ -401,7 +401,7 @@ def test_corrections_report_every_fault(built, geo, tmp_path):
     assert expected <= found
     assert not any(p.line == 10 for p in err.value.problems)
     msg = str(err.value)
-    assert "corrections.csv" in msg and "line 7, field 'phone'" in msg and "line 3, field 'network'" in msg
+    assert "corrections.csv" in msg and "ligne 7, champ 'phone'" in msg and "ligne 3, champ 'network'" in msg
 
 
 def test_phone_and_email_rules():
