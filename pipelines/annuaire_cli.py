@@ -7,6 +7,18 @@
     ``--commune`` takes a COG 2026 INSEE code, a former code (mapped through
     ``ref.commune_history``) or a commune name of the region.
 
+``portraits annuaire integrer FICHE [--corrections PATH] [--db PATH] [--reseau RESEAU] [--dry-run]``
+    Reads a confirmation sheet returned by a network (CSV or .xlsx, see
+    :mod:`portraits.confirmation`), checks every answered line against the published directory
+    and appends the corrections it gives to the corrections file (default
+    ``portraits/corrections/annuaire.csv``) in one atomic step. ``--dry-run`` prints the rows
+    without writing. Exit status: 0 done, 1 sheet refused (every problem on stderr, nothing
+    written), 2 usage error (missing file, unreadable database).
+
+``portraits annuaire fiches --out DIR [--db PATH] [--reseau RESEAU ...]``
+    Writes the confirmation sheets of every network (or of the networks given) (``DIR/annuaire/confirmation/…``, see
+    :mod:`reports.confirmation_exports`) from a published database.
+
 No Dagster here: :func:`add_parser` adds the ``annuaire`` command to the ``portraits`` parser
 (``pipelines/cli.py``); :func:`main` runs it alone (``python -m pipelines.annuaire_cli``).
 """
@@ -42,6 +54,37 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     o.add_argument("--accueil-ouvert", action="store_true",
                    help="ajouter les lieux ouverts à tous sans condition (CIO, information jeunesse)")
     o.set_defaults(func=cmd_orienter)
+
+    i = asub.add_parser(
+        "integrer",
+        help="intégrer une fiche de confirmation renvoyée par un réseau au fichier des corrections",
+        description="Vérifie chaque ligne traitée d'une fiche de confirmation (CSV ou classeur .xlsx) et ajoute "
+                    "les corrections qu'elle donne (confirm, update, close, add) au fichier des corrections de "
+                    "l'annuaire. Au moindre problème, la fiche est refusée, chaque problème est listé avec sa "
+                    "ligne et sa colonne, et rien n'est écrit.",
+    )
+    i.add_argument("fiche", type=Path, metavar="FICHE", help="la fiche renvoyée (.csv ou .xlsx)")
+    i.add_argument("--corrections", type=Path, default=None, metavar="PATH",
+                   help="fichier des corrections à compléter (par défaut portraits/corrections/annuaire.csv)")
+    i.add_argument("--db", type=Path, default=None,
+                   help="base publiée de référence (par défaut output/portraits.duckdb), ouverte en lecture seule")
+    i.add_argument("--reseau", default=None, metavar="RESEAU",
+                   help="réseau de la fiche (par défaut : celui de sa colonne reseau)")
+    i.add_argument("--dry-run", action="store_true", help="afficher les lignes sans rien écrire")
+    i.set_defaults(func=cmd_integrer)
+
+    f = asub.add_parser(
+        "fiches",
+        help="écrire les fiches de confirmation de chaque réseau (CSV et .xlsx)",
+        description="Écrit DIR/annuaire/confirmation/<réseau>/<jeu>/<territoire>.csv et .xlsx, "
+                    "<réseau>/region.csv et .xlsx et LISEZMOI.txt à partir d'une base publiée.",
+    )
+    f.add_argument("--out", type=Path, required=True, metavar="DIR", help="dossier de sortie")
+    f.add_argument("--db", type=Path, default=None,
+                   help="base publiée à lire (par défaut output/portraits.duckdb), ouverte en lecture seule")
+    f.add_argument("--reseau", action="append", default=None, metavar="RESEAU",
+                   help="seulement ce réseau (option répétable ; par défaut tous)")
+    f.set_defaults(func=cmd_fiches)
     return a
 
 
@@ -160,6 +203,125 @@ def cmd_orienter(args) -> int:
     finally:
         con.close()
     print("\n".join(lines))
+    return 0
+
+
+def _open_published(db: Path | None):
+    """A read-only connection to the published database holding the directory, or an error text."""
+    import duckdb
+
+    db = db or default_db()
+    if not Path(db).is_file():
+        return f"base introuvable : {db} (lancer « portraits build » ou donner --db)"
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error as exc:
+        return f"impossible d'ouvrir {db} en lecture : {exc}"
+    try:
+        has = con.execute("select count(*) from information_schema.tables where table_schema = 'directory' "
+                          "and table_name in ('reception_point', 'reception_point_territory')").fetchone()[0]
+        has_ref = con.execute("select count(*) from information_schema.tables where table_schema = 'ref' "
+                              "and table_name = 'commune'").fetchone()[0]
+    except duckdb.Error as exc:
+        con.close()
+        return f"impossible de lire {db} : {exc}"
+    if has < 2 or not has_ref:
+        con.close()
+        return f"{db} ne contient pas l'annuaire (tables directory.reception_point, ref.commune)"
+    return con
+
+
+_ACTIONS_FR = {"confirm": "confirmations (confirm)", "update": "valeurs corrigées (update)",
+               "close": "fermetures (close)", "add": "lignes d'ajout (add)"}
+
+
+def cmd_integrer(args) -> int:
+    from portraits import confirmation as C
+    from portraits import directory as D
+    from portraits.stages import DEFAULT_CORRECTIONS
+
+    sheet = Path(args.fiche)
+    if not sheet.is_file():
+        return _fail(f"fiche introuvable : {sheet}")
+    corrections = Path(args.corrections or DEFAULT_CORRECTIONS)
+    if not corrections.is_file():
+        return _fail(f"fichier des corrections introuvable : {corrections} (donner --corrections)")
+    if args.reseau is not None and args.reseau not in D.NETWORKS:
+        return _fail(f"réseau inconnu : {args.reseau!r}. Réseaux : " + ", ".join(D.NETWORKS))
+    con = _open_published(args.db)
+    if isinstance(con, str):
+        return _fail(con)
+    try:
+        directory = con.execute("select * from directory.reception_point").df()
+        communes = {r[0] for r in con.execute("select commune_code from ref.commune where in_region").fetchall()}
+        applied = None
+        if con.execute("select count(*) from information_schema.tables where table_schema = 'directory' "
+                       "and table_name = 'correction'").fetchone()[0]:
+            applied = {i for row in con.execute("select id, point_id from directory.correction").fetchall()
+                       for i in row if i}
+    finally:
+        con.close()
+    before = corrections.read_bytes()
+    try:
+        result = C.sheet_corrections(sheet, directory, communes, network=args.reseau, existing=corrections,
+                                     applied_ids=applied)
+    except D.CorrectionsError as exc:
+        name = Path(exc.path).name
+        what = "fiche refusée" if Path(exc.path) == sheet else f"fichier des corrections {exc.path} refusé"
+        print(f"portraits annuaire : {what}, rien n'a été écrit — {len(exc.problems)} problème(s) :",
+              file=sys.stderr)
+        for p in exc.problems:
+            print(f"  {name}, {C.problem_text(p)}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        return _fail(f"impossible de lire {sheet} : {exc}")
+    for w in result.warnings:
+        print(f"avertissement : {sheet.name}, {C.problem_text(w)}", file=sys.stderr)
+    counts = result.counts()
+    summary = ", ".join(f"{_ACTIONS_FR[a]} : {n}" for a, n in counts.items())
+    head = (f"Fiche {sheet.name} (réseau {result.network}) : {len(result.answered)} ligne(s) traitée(s)"
+            + (f", {len(result.skipped)} déjà intégrée(s) (lignes {', '.join(map(str, result.skipped))})"
+               if result.skipped else ""))
+    if args.dry_run:
+        print(head)
+        print(f"{len(result.rows)} ligne(s) à ajouter à {corrections} (essai : rien n'est écrit) — {summary}")
+        if result.rows:
+            print(";".join(D.CORRECTION_COLUMNS))
+            print("\n".join(result.csv_lines()))
+        return 0
+    try:
+        C.append_corrections(corrections, result.rows, expected=before)
+    except (OSError, RuntimeError) as exc:
+        return _fail(f"écriture de {corrections} impossible, rien n'a été écrit : {exc}")
+    print(head)
+    if result.rows:
+        print(f"{len(result.rows)} ligne(s) ajoutée(s) à {corrections} — {summary}")
+        print("Elles seront appliquées à la prochaine construction (portraits build).")
+    else:
+        print(f"Aucune ligne ajoutée à {corrections}.")
+    return 0
+
+
+def cmd_fiches(args) -> int:
+    from portraits.directory import NETWORKS
+    from reports.confirmation_exports import write_sheets
+
+    unknown = [n for n in args.reseau or [] if n not in NETWORKS]
+    if unknown:
+        return _fail(f"réseau inconnu : {', '.join(unknown)}. Réseaux : " + ", ".join(NETWORKS))
+    con = _open_published(args.db)
+    if isinstance(con, str):
+        return _fail(con)
+    try:
+        paths = write_sheets(con, Path(args.out), networks=args.reseau)
+    except OSError as exc:
+        return _fail(f"écriture impossible dans {args.out} : {exc}")
+    finally:
+        con.close()
+    sheets = [p for p in paths if p.suffix == ".xlsx"]
+    networks = {p.relative_to(Path(args.out) / "annuaire" / "confirmation").parts[0] for p in sheets}
+    print(f"{len(sheets)} fiche(s) de confirmation (.xlsx et .csv) pour {len(networks)} réseau(x) écrites dans "
+          f"{Path(args.out) / 'annuaire' / 'confirmation'} (mode d'emploi : LISEZMOI.txt)")
     return 0
 
 

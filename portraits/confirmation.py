@@ -1,0 +1,706 @@
+"""Confirmation sheets of the shared directory: what each network is asked to confirm, and how a
+returned sheet becomes rows of the corrections file (``portraits/corrections/annuaire.csv``).
+
+A **confirmation sheet** lists the open reception points of one network (in one territory, or in
+the whole region) with their current values, and three columns the network fills. Column order is
+fixed (:data:`SHEET_COLUMNS`); headers are French because the networks read them::
+
+    identifiant   id of directory.reception_point (empty on a row that adds a point)
+    nom           name                                     } current values: the network
+    adresse       address                                  } corrects them in place
+    code_postal   postcode                                 }
+    code_commune  commune_code (INSEE, COG 2026)           }
+    commune       commune name (follows code_commune; never read back)
+    telephone     phone                                    }
+    courriel      email                                    }
+    site_web      website                                  }
+    horaires      opening_hours                            }
+    reseau        network (read-only: the sheet's network)
+    source        source_id           } read-only context, never read back
+    date_source   source_date         }
+    corrige_le    corrected_at        }
+    a_confirmer   "oui" when stale    }
+    reponse       filled by the network: confirme, corrige, ferme, ajoute, or empty (not answered)
+    auteur        who answers (name, structure)
+    date          date of the answer, YYYY-MM-DD
+
+**Reading a returned sheet** (:func:`read_sheet`): a CSV (``;`` or ``,``, UTF-8 with or without
+BOM) or an Excel workbook (first sheet, read with python-calamine); the header row is line 1,
+headers are matched without case or accents; unknown columns are ignored, a missing value column
+counts as unchanged.
+
+**Turning it into corrections** (:func:`sheet_corrections`), for each answered row:
+
+* ``confirme`` → ``confirm`` (the values must be unchanged);
+* ``corrige`` → one ``update`` per changed field (values compared as normalised strings: Unicode
+  NFC, surrounding and repeated white space ignored), then a ``confirm``; no change is an error;
+* ``ferme`` → ``close``;
+* ``ajoute`` (identifiant empty) → one ``add`` row per non-empty field (``name``, ``network`` = the
+  sheet's, ``commune_code`` mandatory), id :func:`new_point_id`
+  (``local:<network>-<commune_code>-<slug of the name>``).
+
+Every row is checked with the rules of the corrections file (:func:`portraits.directory._check_value`
+on every value written; unknown id, id of another network, bad answer, bad date, missing author, a
+cell a spreadsheet would run as a formula); every problem is collected and one
+:class:`SheetError` (a :class:`portraits.directory.CorrectionsError`) lists them all with the file,
+the line as a spreadsheet shows it and the French column. The rows produced are then validated
+once more by :func:`portraits.directory.load_corrections` on the existing corrections file plus
+the new rows (in a temporary file). An answer already in the corrections file (same point, same
+action, author and date) is skipped, so integrating a sheet twice adds nothing.
+
+:func:`append_corrections` appends rows to the corrections file atomically (a temporary file beside
+it, then ``os.replace``), keeping its BOM and line endings. :func:`network_freshness` summarises the
+directory's freshness per network for the catalogue.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import os
+import re
+import tempfile
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field as _field
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+from . import directory as D
+from .safety import neutralise_cell
+
+# (French header, directory.reception_point column or computed; None = filled by the network)
+SHEET_COLUMNS: list[tuple[str, str | None]] = [
+    ("identifiant", "id"), ("nom", "name"), ("adresse", "address"), ("code_postal", "postcode"),
+    ("code_commune", "commune_code"), ("commune", "commune_label"), ("telephone", "phone"),
+    ("courriel", "email"), ("site_web", "website"), ("horaires", "opening_hours"),
+    ("reseau", "network"), ("source", "source_id"), ("date_source", "source_date"),
+    ("corrige_le", "corrected_at"), ("a_confirmer", "stale"),
+    ("reponse", None), ("auteur", None), ("date", None),
+]
+HEADERS = [h for h, _ in SHEET_COLUMNS]
+# the values a network may correct: French header → directory field (a CORRECTABLE field)
+EDITABLE: dict[str, str] = {
+    "nom": "name", "adresse": "address", "code_postal": "postcode", "code_commune": "commune_code",
+    "telephone": "phone", "courriel": "email", "site_web": "website", "horaires": "opening_hours",
+}
+# never read back: computed or informative (a spreadsheet may reformat them)
+CONTEXT = ("commune", "source", "date_source", "corrige_le", "a_confirmer")
+REQUIRED_HEADERS = ("identifiant", "reponse", "auteur", "date")
+ANSWERS: dict[str, str] = {
+    "confirme": "le lieu existe et ses valeurs sont exactes",
+    "corrige": "les valeurs ont été corrigées dans la ligne",
+    "ferme": "le lieu n'accueille plus de public",
+    "ajoute": "un lieu absent de la fiche (identifiant vide)",
+}
+# directory field → French header, for messages
+FIELD_HEADER = {v: k for k, v in EDITABLE.items()} | {
+    "network": "reseau", "id": "identifiant", "action": "reponse", "author": "auteur", "date": "date",
+    "publics": "reseau",
+}
+MAX_SHEET_BYTES = 20 * 1024 * 1024
+_ADD_ORDER = ("name", "network", "commune_code", "address", "postcode", "phone", "email", "website",
+              "opening_hours")
+
+
+# --------------------------------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------------------------------
+
+
+def problem_text(p: D.Problem) -> str:
+    """One problem in French: ``ligne 3, colonne « telephone » : …``."""
+    where = f"ligne {p.line}" if p.line else "fichier"
+    return f"{where}, colonne « {p.field} » : {p.message}" if p.field and p.field != "-" else f"{where} : {p.message}"
+
+
+class SheetError(D.CorrectionsError):
+    """Every problem of a returned confirmation sheet: line (header = line 1), French column, French
+    message. ``str()`` is French, one problem per line."""
+
+    def __init__(self, path, problems: list[D.Problem]):
+        super().__init__(path, problems)
+        name = Path(str(path)).name
+        lines = "\n".join(f"  {name}, {problem_text(p)}" for p in problems)
+        self.args = (f"{self.path} : {len(problems)} problème(s), rien n'a été intégré :\n{lines}",)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+# --------------------------------------------------------------------------------------------------
+# Writing a sheet: its rows
+# --------------------------------------------------------------------------------------------------
+
+
+def _text(v) -> str:
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and pd.isna(v)):
+        return ""
+    if isinstance(v, (pd.Timestamp, _dt.datetime, _dt.date)):
+        return v.isoformat()[:10]
+    return str(v)
+
+
+def sheet_rows(points: pd.DataFrame) -> list[list[str]]:
+    """The data rows of a sheet (after the header :data:`HEADERS`), one per point, as plain text
+    (not yet neutralised: the writers do it). ``points``: rows of ``directory.reception_point``
+    with a ``commune_label`` column (optional)."""
+    out = []
+    for r in points.to_dict("records"):
+        row = []
+        for _h, col in SHEET_COLUMNS:
+            if col is None:
+                row.append("")
+            elif col == "stale":
+                row.append("oui" if bool(r.get("stale")) else "non")
+            else:
+                row.append(_text(r.get(col)))
+        out.append(row)
+    return out
+
+
+def slug(text: str, limit: int = 60) -> str:
+    """``Point information jeunesse de Bouaye`` → ``point-information-jeunesse-de-bouaye``."""
+    s = "-".join(D.normalise(text).split())[:limit].strip("-")
+    return s or "lieu"
+
+
+def new_point_id(network: str, commune_code: str, name: str) -> str:
+    """The id of a point added by a sheet: ``local:<network>-<commune_code>-<slug of the name>``
+    (the same answer always gives the same id)."""
+    pid = f"local:{network}-{commune_code}-{slug(name)}"
+    if not D._LOCAL_ID.fullmatch(pid):  # commune_code is validated before: a safety net
+        pid = f"local:{network}-{slug(commune_code, 10)}-{slug(name)}"
+    return pid
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading a returned sheet
+# --------------------------------------------------------------------------------------------------
+
+
+def _header_key(h) -> str:
+    return "_".join(D.normalise(str(h)).split()) if h is not None else ""
+
+
+def _cell_text(value) -> str:
+    """A cell as text: workbook numbers without ``.0``, dates as ``YYYY-MM-DD``."""
+    if isinstance(value, _dt.datetime):
+        return value.date().isoformat() if value.time() == _dt.time(0) else value.isoformat()
+    from sources.workbook import cell_text
+
+    return cell_text(value)
+
+
+@dataclass
+class Sheet:
+    """A returned sheet: ``columns`` are the recognised French headers by position (None for an
+    ignored column); ``rows`` are ``(line, {header: text})`` with the line a spreadsheet shows."""
+
+    path: Path
+    columns: list[str | None]
+    rows: list[tuple[int, dict[str, str]]]
+
+
+def read_sheet(path: Path | str) -> Sheet:
+    """Read a returned sheet (module docstring); raise :class:`SheetError` when it cannot be read
+    or lacks a required column."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size > MAX_SHEET_BYTES:
+        raise SheetError(path, [D.Problem(0, "-", f"fichier trop gros ({size} octets ; au plus {MAX_SHEET_BYTES})")])
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        table = _workbook_table(path)
+    else:
+        table = _csv_table(path)
+    if not table:
+        raise SheetError(path, [D.Problem(1, "-", "fichier vide : l'en-tête de la fiche est attendu en ligne 1")])
+    keys = [_header_key(h) for h in table[0]]
+    known = set(HEADERS)
+    columns = [k if k in known else None for k in keys]
+    seen = Counter(c for c in columns if c)
+    problems = [D.Problem(1, h, "colonne présente deux fois") for h, n in seen.items() if n > 1]
+    problems += [D.Problem(1, h, "colonne manquante : gardez l'en-tête de la fiche tel quel "
+                                 f"({';'.join(HEADERS)})") for h in REQUIRED_HEADERS if h not in seen]
+    if problems:
+        raise SheetError(path, problems)
+    rows = []
+    for i, cells in enumerate(table[1:], start=2):
+        values = {c: cells[j] if j < len(cells) else "" for j, c in enumerate(columns) if c}
+        if not any(v.strip() for v in values.values()):
+            continue
+        rows.append((i, values))
+    return Sheet(path, columns, rows)
+
+
+def _csv_table(path: Path) -> list[list[str]]:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SheetError(path, [D.Problem(line, "-", "le fichier n'est pas en UTF-8 : enregistrez-le au format "
+                                                      "« CSV UTF-8 » ou en classeur Excel (.xlsx)")]) from None
+    if text.lstrip().lower().startswith(("<!doctype", "<html", "<?xml")):
+        raise SheetError(path, [D.Problem(1, "-", "ce fichier est une page web ou un document XML, pas une fiche "
+                                                  "CSV ni un classeur Excel")])
+    best: list[list[str]] = []
+    for delimiter in (";", ",", "\t"):
+        try:
+            table = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        except csv.Error as exc:
+            raise SheetError(path, [D.Problem(0, "-", f"fichier CSV illisible ({exc})")]) from None
+        if table and "identifiant" in {_header_key(h) for h in table[0]}:
+            return table
+        if not best:
+            best = table
+    return best
+
+
+def _workbook_table(path: Path) -> list[list[str]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        sheet = book.get_sheet_by_index(0)
+        rows = sheet.to_python(skip_empty_area=False)
+    except Exception as exc:  # python_calamine.CalamineError, zip or XML errors
+        raise SheetError(path, [D.Problem(0, "-", f"classeur illisible ({type(exc).__name__} : {exc})")]) from None
+    return [[_cell_text(v) for v in row] for row in rows]
+
+
+# --------------------------------------------------------------------------------------------------
+# From a returned sheet to correction rows
+# --------------------------------------------------------------------------------------------------
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _norm(value: str | None) -> str:
+    """The form two values are compared in: NFC, control characters dropped (an .xlsx cannot hold
+    them), white space collapsed and stripped."""
+    return " ".join(_CONTROL.sub("", unicodedata.normalize("NFC", value or "")).split())
+
+
+def _clean_value(value: str) -> str:
+    """The value written to the corrections file: NFC, stripped, line breaks as ``\\n``."""
+    s = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    s = _CONTROL.sub("", s)
+    return "\n".join(" ".join(line.split()) for line in s.strip().split("\n"))
+
+
+def _unneutralise(value: str) -> str:
+    """Undo :func:`portraits.safety.neutralise_cell` (the apostrophe the sheet put before a value
+    starting like a formula)."""
+    if value.startswith("'") and neutralise_cell(value[1:]) == value:
+        return value[1:]
+    return value
+
+
+def _answer(value: str) -> str:
+    return D.normalise(value).replace(" ", "")
+
+
+def value_problem(field: str, value: str, communes: set[str]) -> str | None:
+    """Why ``value`` cannot be written to ``field`` (French), by the rules of the corrections file
+    (:func:`portraits.directory._check_value`); None when it can."""
+    msg = D._check_value(field, value, communes)
+    if msg is None:
+        return None
+    v = value.strip()
+    return {
+        "name": "nom vide : le nom du lieu est obligatoire",
+        "postcode": f"code postal « {v} » mal formé (5 chiffres attendus)",
+        "commune_code": f"code commune « {v} » inconnu : code INSEE (géographie 2026) d'une commune de la région "
+                        "attendu" if v else "code commune manquant (code INSEE de la commune, ex. 44109)",
+        "phone": f"téléphone « {v} » mal formé : 10 chiffres commençant par 0, ou +33 (espaces ou points "
+                 "permis), ex. 02 40 00 00 00",
+        "email": f"courriel « {v} » mal formé (ex. accueil@exemple.fr)",
+        "network": f"réseau « {v} » inconnu (réseaux : {', '.join(D.NETWORKS)})",
+    }.get(field, msg)
+
+
+@dataclass
+class Integration:
+    """What a returned sheet gives: the correction ``rows`` (dicts ``action, id, field, value,
+    author, date``, in sheet order), the sheet's ``network``, the lines answered, the lines skipped
+    because their answer is already in the corrections file, and non-blocking ``warnings``."""
+
+    path: Path
+    network: str
+    rows: list[dict] = _field(default_factory=list)
+    answered: list[int] = _field(default_factory=list)
+    skipped: list[int] = _field(default_factory=list)
+    warnings: list[D.Problem] = _field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """Rows per action, every action of the corrections file listed (0 when none)."""
+        c = Counter(r["action"] for r in self.rows)
+        return {a: c.get(a, 0) for a in ("confirm", "update", "close", "add")}
+
+    def csv_lines(self) -> list[str]:
+        buf = io.StringIO()
+        w = csv.writer(buf, delimiter=";", lineterminator="\n")
+        for r in self.rows:
+            w.writerow([r[c] for c in D.CORRECTION_COLUMNS])
+        return buf.getvalue().splitlines()
+
+
+def _existing_rows(path: Path | None) -> list[dict]:
+    """The rows of a corrections file as text (not validated here: see :func:`_final_check`)."""
+    if path is None or not Path(path).exists():
+        return []
+    text = Path(path).read_bytes().decode("utf-8-sig", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
+    header = [h.strip().lower() for h in next(reader, [])]
+    out = []
+    for row in reader:
+        if len(row) == len(header):
+            out.append({h: c.strip() for h, c in zip(header, row)})
+    return out
+
+
+def _sheet_network(sheet: Sheet, network: str | None) -> tuple[str | None, list[D.Problem]]:
+    if network is not None:
+        if network not in D.NETWORKS:
+            return None, [D.Problem(0, "reseau", f"réseau « {network} » inconnu (réseaux : {', '.join(D.NETWORKS)})")]
+        return network, []
+    values = Counter(v["reseau"].strip() for _l, v in sheet.rows if v.get("reseau", "").strip())
+    if not values:
+        return None, [D.Problem(1, "reseau", "réseau de la fiche introuvable : la colonne reseau est vide ou absente "
+                                             "(gardez-la, ou donnez le réseau avec --reseau)")]
+    ranked = values.most_common()
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        return None, [D.Problem(1, "reseau", "réseau de la fiche indéterminé : la colonne reseau mélange "
+                                             + ", ".join(v for v, _ in ranked) + " (donnez le réseau avec --reseau)")]
+    if ranked[0][0] not in D.NETWORKS:
+        return None, [D.Problem(1, "reseau", f"réseau « {ranked[0][0]} » inconnu (réseaux : {', '.join(D.NETWORKS)})")]
+    return ranked[0][0], []
+
+
+def sheet_corrections(
+    path: Path | str,
+    directory: pd.DataFrame,
+    communes,
+    *,
+    network: str | None = None,
+    existing: Path | str | None = None,
+    applied_ids: Iterable[str] | None = None,
+) -> Integration:
+    """The correction rows a returned sheet gives (module docstring); raise :class:`SheetError`
+    listing every problem, nothing being written anywhere but a temporary file.
+
+    ``directory``: the rows of ``directory.reception_point`` (published database); ``communes``:
+    the region's COG 2026 codes (iterable or DataFrame with ``commune_code``); ``network``: the
+    sheet's network (default: the value of its ``reseau`` column); ``existing``: the corrections
+    file the rows will be appended to (answers already there are skipped; the result is validated
+    with it by :func:`portraits.directory.load_corrections`); ``applied_ids``: the ids named by the
+    corrections the published directory already applied (``directory.correction``: ``id`` and
+    ``point_id``), so that the existing rows about points closed since are still known; when None,
+    every id the existing file names is taken as known."""
+    path = Path(path)
+    sheet = read_sheet(path)
+    codes = D._known_communes(communes)
+    net, problems = _sheet_network(sheet, network)
+    result = Integration(path, net or "")
+    existing_rows = _existing_rows(Path(existing) if existing is not None else None)
+    done = {(r.get("action", "").lower(), r.get("id", ""), r.get("author", ""), r.get("date", ""))
+            for r in existing_rows}
+    done_adds = {r.get("id", "") for r in existing_rows if r.get("action", "").lower() == "add"}
+
+    ids = D.known_ids(directory)
+    alias = {}
+    for i, m in zip(directory["id"], directory["merged_from"].fillna("")):
+        alias[i] = i
+        for old in D._split(m):
+            alias.setdefault(old, i)
+    by_id = directory.set_index("id", drop=False)
+    origins: list[tuple[int, str]] = []  # (sheet line, French column) of each produced row
+    seen_ids: dict[str, int] = {}
+    new_ids: dict[str, int] = {}
+
+    def emit(line: int, column: str, action: str, pid: str, fld: str, value: str, author: str, when: str):
+        result.rows.append({"action": action, "id": pid, "field": fld, "value": value, "author": author,
+                            "date": when})
+        origins.append((line, column))
+
+    for line, cells in sheet.rows:
+        row_problems: list[D.Problem] = []
+        answer_raw = cells.get("reponse", "").strip()
+        answer = _answer(_unneutralise(answer_raw))
+        if not answer:
+            pid = alias.get(cells.get("identifiant", "").strip())
+            if pid is not None:
+                edited = any(_norm(_unneutralise(cells[h])) != _norm(_text(by_id.at[pid, EDITABLE[h]]))
+                             for h in EDITABLE if h in cells)
+            else:
+                edited = not cells.get("identifiant", "").strip() and any(cells.get(h, "").strip() for h in EDITABLE)
+            if edited:
+                result.warnings.append(D.Problem(line, "reponse", "ligne modifiée mais sans réponse : elle est ignorée "
+                                                 "(écrivez corrige, ou ajoute pour un nouveau lieu)"))
+            continue
+        # every cell that is read: nothing a spreadsheet would run as a formula
+        for h, v in cells.items():
+            if h in CONTEXT:
+                continue
+            s = v.strip()
+            if s and neutralise_cell(s) != s:
+                row_problems.append(D.Problem(line, h, f"cellule « {s[:40]} » refusée : elle commence par "
+                                              f"« {s[0]} » comme une formule de tableur ; écrivez une valeur simple"))
+        if answer not in ANSWERS:
+            row_problems.append(D.Problem(line, "reponse", f"réponse « {answer_raw} » inconnue : confirme, corrige, "
+                                          "ferme ou ajoute (laisser vide si le lieu n'est pas traité)"))
+        author = _clean_value(_unneutralise(cells.get("auteur", "")))
+        if not author:
+            row_problems.append(D.Problem(line, "auteur", "auteur manquant : nom et structure de la personne qui répond"))
+        when_raw = cells.get("date", "").strip()
+        try:
+            when = _dt.date.fromisoformat(when_raw).isoformat()
+        except ValueError:
+            when = ""
+            row_problems.append(D.Problem(line, "date", f"date « {when_raw} » invalide : AAAA-MM-JJ attendu "
+                                          "(ex. 2026-11-02)" if when_raw else "date de la réponse manquante "
+                                          "(AAAA-MM-JJ, ex. 2026-11-02)"))
+        reseau = cells.get("reseau", "").strip()
+        if net and reseau and reseau != net:
+            row_problems.append(D.Problem(line, "reseau", f"réseau « {reseau} » : cette fiche est celle du réseau "
+                                          f"« {net} » ; le réseau d'un lieu ne se change pas par une fiche "
+                                          "(signalez-le au coordinateur SPRO)"))
+        values = {h: _clean_value(_unneutralise(cells[h])) for h in EDITABLE if h in cells}
+        pid_raw = cells.get("identifiant", "").strip()
+
+        if answer == "ajoute":
+            if pid_raw:
+                row_problems.append(D.Problem(line, "identifiant", f"une ligne « ajoute » a un identifiant vide ; "
+                                              f"« {pid_raw} » existe : pour le modifier, répondez corrige"))
+            for h in ("nom", "code_commune"):
+                if not values.get(h):
+                    row_problems.append(D.Problem(line, h, f"{h} obligatoire pour ajouter un lieu"))
+            for h, v in values.items():
+                if v and (msg := value_problem(EDITABLE[h], v, codes)):
+                    row_problems.append(D.Problem(line, h, msg))
+            if row_problems or not net:
+                problems += row_problems
+                continue
+            pid = new_point_id(net, values["code_commune"], values["nom"])
+            if ("add", pid, author, when) in done:
+                result.skipped.append(line)
+                continue
+            if pid in ids or pid in done_adds:
+                problems.append(D.Problem(line, "nom", f"ce lieu existe déjà (identifiant {pid}) : pour le "
+                                          "modifier, répondez corrige sur sa ligne"))
+                continue
+            if pid in new_ids:
+                problems.append(D.Problem(line, "nom", f"même lieu que la ligne {new_ids[pid]} (même nom, même "
+                                          "commune)"))
+                continue
+            new_ids[pid] = line
+            result.answered.append(line)
+            fields = {"network": net, **{EDITABLE[h]: v for h, v in values.items() if v}}
+            for f in _ADD_ORDER:
+                if f in fields:
+                    emit(line, FIELD_HEADER[f], "add", pid, f, fields[f], author, when)
+            continue
+
+        if answer not in ANSWERS:
+            problems += row_problems
+            continue
+        if not pid_raw:
+            row_problems.append(D.Problem(line, "identifiant", "identifiant manquant (seule une ligne « ajoute » "
+                                          "a un identifiant vide)"))
+            problems += row_problems
+            continue
+        action = {"confirme": "confirm", "corrige": "confirm", "ferme": "close"}[answer]
+        if {(action, pid_raw, author, when), (action, alias.get(pid_raw), author, when)} & done:
+            result.skipped.append(line)
+            continue
+        if pid_raw not in ids:
+            row_problems.append(D.Problem(line, "identifiant", f"identifiant « {pid_raw} » inconnu de l'annuaire "
+                                          "(lieu fermé depuis, ou identifiant modifié ?)"))
+            problems += row_problems
+            continue
+        if pid_raw in seen_ids:
+            row_problems.append(D.Problem(line, "identifiant", f"lieu déjà traité ligne {seen_ids[pid_raw]}"))
+        seen_ids.setdefault(pid_raw, line)
+        point = by_id.loc[alias.get(pid_raw, pid_raw)]
+        if net and point["network"] != net:
+            row_problems.append(D.Problem(line, "identifiant", f"« {pid_raw} » est un lieu du réseau "
+                                          f"« {point['network']} », pas du réseau de la fiche (« {net} »)"))
+        changed = {h: v for h, v in values.items() if _norm(v) != _norm(_text(point[EDITABLE[h]]))}
+        if answer == "confirme" and changed:
+            row_problems.append(D.Problem(line, next(iter(changed)), "valeurs modifiées ("
+                                          + ", ".join(changed) + ") : répondez corrige pour les enregistrer, "
+                                          "ou rétablissez-les"))
+        if answer == "corrige":
+            if not changed:
+                row_problems.append(D.Problem(line, "reponse", "« corrige » sans aucune valeur modifiée : répondez "
+                                              "confirme si la fiche est exacte (la colonne commune n'est pas lue : "
+                                              "le nom de la commune suit le code commune, corrigez code_commune)"))
+            for h, v in changed.items():
+                if msg := value_problem(EDITABLE[h], v, codes):
+                    row_problems.append(D.Problem(line, h, msg))
+        if row_problems:
+            problems += row_problems
+            continue
+        result.answered.append(line)
+        pid = point["id"]
+        if answer == "corrige":
+            for h in EDITABLE:
+                if h in changed:
+                    emit(line, h, "update", pid, EDITABLE[h], changed[h], author, when)
+        emit(line, "reponse", action, pid, "", "", author, when)
+
+    if problems:
+        problems.sort(key=lambda p: (p.line, HEADERS.index(p.field) if p.field in HEADERS else -1))
+        raise SheetError(path, problems)
+    if result.rows:
+        _final_check(result, origins, directory, codes, existing_rows, Path(existing) if existing else None,
+                     applied_ids)
+    return result
+
+
+def _final_check(result: Integration, origins, directory: pd.DataFrame, communes: set[str],
+                 existing_rows: list[dict], existing: Path | None, applied_ids: Iterable[str] | None) -> None:
+    """Validate existing + new rows with :func:`portraits.directory.load_corrections` (temporary
+    file); map its problems back to the sheet's lines and columns."""
+    # the published directory has the corrections applied: points added by the file are in it,
+    # closed ones are not; give load_corrections the ids as the build sees them
+    known = D.known_ids(directory)
+    if applied_ids is None:
+        known |= {r.get("id", "") for r in existing_rows if r.get("action", "").lower() != "add"}
+    else:
+        known |= {str(i) for i in applied_ids if i}
+    known -= {r.get("id", "") for r in existing_rows if r.get("action", "").lower() == "add"}
+    with tempfile.TemporaryDirectory(prefix="portraits-fiche-") as tmp:
+        target = Path(tmp) / "annuaire.csv"
+        if existing is not None and existing.exists():
+            target.write_bytes(existing.read_bytes())
+        else:
+            target.write_text(";".join(D.CORRECTION_COLUMNS) + "\n", encoding="utf-8")
+        first_new = _append_text(target, result.rows)
+        lines = _record_lines(target.read_bytes().decode("utf-8-sig"))
+        new_lines = {ln: i for i, ln in enumerate(lines[first_new:])}
+        try:
+            D.load_corrections(target, known, communes)
+        except D.CorrectionsError as exc:
+            mapped, own = [], []
+            for p in exc.problems:
+                if p.line in new_lines:
+                    line, column = origins[new_lines[p.line]]
+                    mapped.append(D.Problem(line, FIELD_HEADER.get(p.field, column), p.message))
+                else:
+                    own.append(p)
+            if own:
+                raise SheetError(existing or target, [
+                    D.Problem(p.line, p.field, f"le fichier des corrections lui-même est refusé : {p.message}")
+                    for p in own]) from None
+            raise SheetError(result.path, mapped) from None
+
+
+def _record_lines(text: str) -> list[int]:
+    """The line number (as :func:`portraits.directory.load_corrections` reports it) of every record
+    after the header."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
+    next(reader, None)
+    out = []
+    for _row in reader:
+        out.append(reader.line_num)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Appending to the corrections file
+# --------------------------------------------------------------------------------------------------
+
+
+def _style(data: bytes) -> tuple[bool, str]:
+    """``(has BOM, line ending)`` of a corrections file."""
+    bom = data.startswith(b"\xef\xbb\xbf")
+    return bom, "\r\n" if b"\r\n" in data else "\n"
+
+
+def _encode_rows(rows: Iterable[dict], newline: str) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";", lineterminator=newline)
+    for r in rows:
+        w.writerow([r[c] for c in D.CORRECTION_COLUMNS])
+    return buf.getvalue()
+
+
+def _append_text(path: Path, rows: list[dict]) -> int:
+    """Append ``rows`` to ``path`` in place (temporary copies only); returns the number of records
+    that were in the file before (header excluded)."""
+    data = path.read_bytes()
+    before = len(_record_lines(data.decode("utf-8-sig")))
+    _bom, newline = _style(data)
+    tail = b"" if not data or data.endswith(b"\n") else newline.encode()
+    path.write_bytes(data + tail + _encode_rows(rows, newline).encode("utf-8"))
+    return before
+
+
+def append_corrections(path: Path | str, rows: list[dict], *, expected: bytes | None = None) -> None:
+    """Append ``rows`` to the corrections file at ``path`` in one atomic step: a temporary file
+    beside it receives the old content and the new rows (same BOM, same line endings), then
+    replaces it (``os.replace``). ``expected``: the content the rows were validated against; if the
+    file changed since, nothing is written (RuntimeError, French message)."""
+    path = Path(path)
+    data = path.read_bytes()
+    if expected is not None and data != expected:
+        raise RuntimeError(f"{path} a été modifié pendant l'intégration : relancez la commande")
+    if not rows:
+        return
+    _bom, newline = _style(data)
+    tail = b"" if not data or data.endswith(b"\n") else newline.encode()
+    new = data + tail + _encode_rows(rows, newline).encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(new)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+# --------------------------------------------------------------------------------------------------
+# Freshness per network (catalogue)
+# --------------------------------------------------------------------------------------------------
+
+
+def network_freshness(con) -> list[dict]:
+    """Per network of ``directory.reception_point`` (open points): ``network``, ``label`` (French,
+    ``directory.network``), ``points``, ``confirmed`` (not stale), ``to_confirm`` (stale),
+    ``last_confirmation`` (latest ``corrected_at``, ISO date, or None), ``oldest_source_date`` and
+    ``newest_source_date`` (ISO dates or None); sorted by label (accents ignored)."""
+    rows = con.execute(
+        """select p.network, coalesce(n.label, p.network) as label, count(*) as points,
+                  count(*) filter (where not coalesce(p.stale, true)) as confirmed,
+                  count(*) filter (where coalesce(p.stale, true)) as to_confirm,
+                  max(p.corrected_at) as last_confirmation,
+                  min(p.source_date) as oldest_source_date, max(p.source_date) as newest_source_date
+           from directory.reception_point p
+           left join directory.network n using (network)
+           group by all""").fetchall()
+    keys = ["network", "label", "points", "confirmed", "to_confirm", "last_confirmation",
+            "oldest_source_date", "newest_source_date"]
+    out = []
+    for r in rows:
+        d = dict(zip(keys, r))
+        for k in ("last_confirmation", "oldest_source_date", "newest_source_date"):
+            d[k] = _text(d[k]) or None
+        for k in ("points", "confirmed", "to_confirm"):
+            d[k] = int(d[k])
+        out.append(d)
+    return sorted(out, key=lambda d: (D.normalise(d["label"]), d["network"]))
