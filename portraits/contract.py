@@ -131,6 +131,15 @@ TABLES: dict[tuple[str, str], str] = {
     ("meta", "build"):
         "One row per successful build of the pipeline (the latest by `finished_at` is the one "
         "you are reading).",
+    ("meta", "edition"):
+        "Every publication is an edition: one row for the edition you are reading (`is_current`) "
+        "and one per earlier edition whose database is archived beside it under "
+        "`editions/<edition_id>/portraits.duckdb` (the last 12 by default, "
+        "`PORTRAITS_ARCHIVES_KEPT`). Open an archived file read-only, or ATTACH it, to query a past "
+        "edition with the same tables.",
+    ("meta", "edition_source"):
+        "The vintage and file (SHA-256) of every dataset in every edition listed in `meta.edition`: "
+        "which data changed between two editions.",
     ("meta", "column"):
         "This data dictionary: every published column with its type and description.",
     ("indicators", "neighbour"):
@@ -491,6 +500,25 @@ COLUMNS: dict[tuple[str, str, str], Column] = {
     ("meta", "build", "code_version"): Column(
         "Version of the pipeline code (`git describe --always --dirty`, or the package version).",
         "VARCHAR"),
+    # ---- meta.edition
+    ("meta", "edition", "edition_id"): Column(
+        "Edition id: UTC publication stamp and build id, e.g. `20261202T223311Z-9cdf6eba-ee3`; also "
+        "the name of the edition's folder.", "VARCHAR"),
+    ("meta", "edition", "published_at"): Column(
+        "When the edition was built (ISO 8601 with UTC offset).", "VARCHAR"),
+    ("meta", "edition", "build_id"): Column("The build (`meta.build.build_id`) that made the edition.", "VARCHAR"),
+    ("meta", "edition", "is_current"): Column("True for the edition of this database file.", "BOOLEAN"),
+    ("meta", "edition", "database_path"): Column(
+        "The edition's database, relative to the published folder: `portraits.duckdb` for this one, "
+        "`editions/<edition_id>/portraits.duckdb` for an archived one.", "VARCHAR"),
+    ("meta", "edition", "previous_edition_id"): Column(
+        "The edition published just before this one (null for the oldest listed).", "VARCHAR"),
+    # ---- meta.edition_source
+    ("meta", "edition_source", "edition_id"): Column("Edition (`meta.edition.edition_id`).", "VARCHAR"),
+    ("meta", "edition_source", "source_id"): Column("Dataset id (`meta.source.source_id`).", "VARCHAR"),
+    ("meta", "edition_source", "title"): Column("Dataset title (French).", "VARCHAR"),
+    ("meta", "edition_source", "vintage"): Column("Vintage of the dataset in that edition.", "VARCHAR"),
+    ("meta", "edition_source", "sha256"): Column("SHA-256 of the file read for that edition.", "VARCHAR"),
     # ---- meta.column
     ("meta", "column", "schema_name"): Column("Schema of the column.", "VARCHAR"),
     ("meta", "column", "table_name"): Column("Table of the column.", "VARCHAR"),

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 PUBLISHED_SCHEMAS = ("ref", "indicators", "meta", "directory")
 SQL_DIR = Path(__file__).parent / "sql"
 

@@ -35,6 +35,8 @@ from .pipeline_helpers import run_build
 # Never edit the fingerprint of a version already published.
 EXPECTED_FINGERPRINTS = {
     "1": "795b3cdf80a89313ee42dc352a230c738f415da828339ac3236166cd0f387907",
+    # 2: meta.edition and meta.edition_source (editions, issue 16)
+    "2": "ba60dfdd7fa75dda500ed38f6147c903640e182f15eaf8032f5483dffb80a7aa",
 }
 
 CORE_TABLES = {
@@ -146,7 +148,7 @@ def test_schema_md(con, tmp_path):
     path = contract.write_schema_md(con, tmp_path / "out" / "schema.md")
     md = path.read_text(encoding="utf-8")
     assert md.startswith("# ") and "read_only=True" in md and "-readonly" in md
-    assert "**Schema version**: `1`" in md and "os.replace" in md
+    assert f"**Schema version**: `{contract.SCHEMA_VERSION}`" in md and "os.replace" in md
     build_id = con.execute("select build_id from meta.build order by finished_at desc limit 1").fetchone()[0]
     assert build_id in md
     for s, t in contract.TABLES:
