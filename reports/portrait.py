@@ -132,3 +132,14 @@ def render_portrait(ctx: dict, *, for_print: bool = False) -> str:
     from . import render
 
     return render.render("portrait.html.j2", **dict(ctx, doc={"print": for_print, "appendix": []}))
+
+
+ESSENTIEL_PAGES = 4
+
+
+def render_essentiel(ctx: dict, *, dense: int = 0) -> str:
+    """« L'essentiel »: the 4-page handout's HTML (print only), from the portrait's context.
+    ``dense`` 1 and 2 drop the least needed rows when a territory's tables would not fit."""
+    from . import render
+
+    return render.render("essentiel.html.j2", **dict(ctx, dense=dense))
