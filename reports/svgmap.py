@@ -27,8 +27,10 @@ def _path(geom, tx) -> str:
 
 
 def set_map(gdf: gpd.GeoDataFrame, links: dict[str, str], *, width: int = 640, title: str = "",
-            map_id: str = "map") -> str:
-    """``gdf``: ``territory_id``, ``label``, geometry (any CRS); ``links``: territory_id → href."""
+            map_id: str = "map", set_id: str = "") -> str:
+    """``gdf``: ``territory_id``, ``label``, geometry (any CRS); ``links``: territory_id → href.
+    Each link carries ``data-territory="<set_id>/<territory_id>"`` (the catalogue's search
+    highlights the territories holding the communes found)."""
     g = gdf.to_crs("EPSG:2154")
     g = g[~g.geometry.is_empty]
     minx, miny, maxx, maxy = g.total_bounds
@@ -45,7 +47,9 @@ def set_map(gdf: gpd.GeoDataFrame, links: dict[str, str], *, width: int = 640, t
         label = escape(str(row.label))
         path = f'<path d="{d}" fill="{FILL}" stroke="#1f4e79" stroke-width="0.8"><title>{label}</title></path>'
         href = links.get(row.territory_id)
-        items.append(f'<a href="{escape(href)}" aria-label="{label}">{path}</a>' if href else path)
+        key = escape(f"{set_id}/{row.territory_id}")
+        items.append(f'<a href="{escape(href)}" aria-label="{label}" data-territory="{key}">{path}</a>'
+                     if href else path)
         c = geom.representative_point()
         cx, cy = tx(c.x, c.y)
         labels.append(f'<text x="{cx:.1f}" y="{cy:.1f}" class="map-label">{label}</text>')
