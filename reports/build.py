@@ -20,10 +20,11 @@ from pathlib import Path
 import duckdb
 
 from . import chartcache, render
+from portraits import editions
 from portraits.safety import spreadsheet_csv
 
 from .formatting import csv_number
-from .portrait import comparison_areas, portrait_context, render_portrait
+from .portrait import ESSENTIEL_PAGES, comparison_areas, portrait_context, render_essentiel, render_portrait
 
 CSV_COLUMNS = ["zone", "code_zone", "indicateur", "libelle", "periode", "valeur", "unite", "statut",
                "numerateur", "denominateur", "source", "millesime", "note"]
@@ -52,7 +53,25 @@ def indicators_csv(con, set_id: str, territory_id: str, areas: list[dict] | None
     return spreadsheet_csv(CSV_COLUMNS, out)
 
 
-FILES = ("portrait.html", "portrait.pdf", "indicateurs.csv")
+FILES = ("portrait.html", "portrait.pdf", "essentiel.pdf", "indicateurs.csv")
+
+
+class EssentielError(RuntimeError):
+    """The handout does not fit on its pages (French message naming the territory)."""
+
+
+def essentiel_pdf(ctx: dict, out: Path) -> int:
+    """Write ``essentiel.pdf``: 4 A4 pages. A territory whose tables would overflow is rendered
+    again with fewer rows (``dense`` 1, then 2); one that still does not fit is an error naming it,
+    never a 5-page handout."""
+    pages = 0
+    for dense in (0, 1, 2):
+        pages = render.html_to_pdf(render_essentiel(ctx, dense=dense), out, base_url=out.parent)
+        if pages <= ESSENTIEL_PAGES:
+            return pages
+    out.unlink(missing_ok=True)
+    raise EssentielError(f"« L'essentiel » de {ctx['territory']['label']} ({ctx['territory']['territory_id']}) "
+                         f"tient sur {pages} pages au lieu de {ESSENTIEL_PAGES}")
 
 @lru_cache(maxsize=None)
 def _rendering_code_digest() -> str:
@@ -86,7 +105,7 @@ def content_fingerprint(ctx: dict, csv_bytes: bytes) -> str:
 
 
 def render_territory(con, set_id: str, territory_id: str, root: Path, build: dict, *, pdf: bool = True,
-                     previous: Path | None = None) -> dict:
+                     previous: Path | None = None, previous_con=None) -> dict:
     """Render one portrait into ``root``. When ``previous`` (the published output folder) holds a
     portrait of this territory whose content fingerprint is the same, its files are reused instead
     of rendering the PDF again: a rebuild only re-renders the territories whose data changed.
@@ -94,6 +113,12 @@ def render_territory(con, set_id: str, territory_id: str, root: Path, build: dic
     The fingerprint (:func:`content_fingerprint`) covers what the portrait shows (its context,
     charts included), the code and templates that render it, and its CSV: any change of data,
     definition, template or code changes it.
+
+    The block « Ce qui a changé depuis l'édition du … » compares the territory with the previous
+    edition's database (``previous_con``, read-only; None for a first edition,
+    ``portraits.editions.territory_changes``). It is left out of the fingerprint: a reused portrait
+    keeps the block it was rendered with, which compares it with the last edition whose figures
+    differed from today's.
     """
     out = root / "portraits" / set_id / territory_id
     out.mkdir(parents=True, exist_ok=True)
@@ -111,12 +136,16 @@ def render_territory(con, set_id: str, territory_id: str, root: Path, build: dic
                 "dir": str(out), "pages": 0, "reused": True,
                 "html_seconds": time.perf_counter() - t0, "pdf_seconds": 0.0}
     ctx["build"] = build
+    ctx["changes"] = editions.territory_changes(con, previous_con, set_id, territory_id,
+                                                [s["source_id"] for s in ctx["sources"]])
     html = render_portrait(ctx)
     (out / "portrait.html").write_text(html, encoding="utf-8")
     (out / "indicateurs.csv").write_bytes(csv_bytes)
     t1 = time.perf_counter()
     pages = (render.html_to_pdf(render_portrait(ctx, for_print=True), out / "portrait.pdf", base_url=out)
              if pdf else 0)
+    if pdf:
+        essentiel_pdf(ctx, out / "essentiel.pdf")
     t2 = time.perf_counter()
     (out / ".fingerprint").write_text(fingerprint)
     return {"set_id": set_id, "territory_id": territory_id, "label": ctx["territory"]["label"],
@@ -127,10 +156,20 @@ def _worker(args):
     db_path, set_id, ids, root, build, pdf, previous, chart_cache = args
     chartcache.configure(chart_cache)
     con = duckdb.connect(str(db_path), read_only=True)
+    prev_db = Path(previous) / editions.DB_NAME if previous else None
+    prev_con = None
+    if prev_db is not None and prev_db.is_file():
+        try:
+            prev_con = duckdb.connect(str(prev_db), read_only=True)
+        except duckdb.Error:
+            prev_con = None  # unreadable: the block says "première édition" rather than failing
     try:
-        return [render_territory(con, set_id, tid, Path(root), build, pdf=pdf, previous=previous) for tid in ids]
+        return [render_territory(con, set_id, tid, Path(root), build, pdf=pdf, previous=previous,
+                                 previous_con=prev_con) for tid in ids]
     finally:
         con.close()
+        if prev_con is not None:
+            prev_con.close()
 
 
 def render_set(db_path: Path, set_id: str, root: Path, build: dict, *, territory_ids=None,

@@ -12,6 +12,7 @@ them these tests are skipped with the reason. The PDF checks need ``pdftoppm`` (
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -90,6 +91,7 @@ def browser(tmp_path_factory):
                 "--disable-extensions", "--lang=fr-FR", "--window-size=1280,900",
                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
         options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # script errors, read by the tests
     # An explicit driver path: Selenium Manager is never asked to download anything.
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(30)
@@ -217,9 +219,28 @@ def _describe(violations: list[dict], where: str) -> str:
 
 # ------------------------------------------------------------------------------------------ tests
 
-def test_catalogue_search_filters_rows(browser, site, shots):
+def _wait_search(driver, query: str):
+    """Type ``query`` in the catalogue search and wait until its answer is announced."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    box = driver.find_element(By.ID, "recherche")
+    box.click()
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(Keys.BACKSPACE)
+    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "nb-resultats").text == "")
+    if not query:
+        return ""
+    driver.execute_script("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'))",
+                          box, query)
+    return WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "nb-resultats").text)
+
+
+def test_catalogue_search_filters_rows(browser, site, shots):
+    """A territory's name still filters the tables; the rows shown are those named like the query
+    plus those holding a commune found."""
+    from selenium.webdriver.common.by import By
 
     _desktop(browser)
     _open(browser, site + "/index.html")
@@ -229,35 +250,149 @@ def test_catalogue_search_filters_rows(browser, site, shots):
     rows = browser.find_elements(By.CSS_SELECTOR, "tr[data-search]")
     assert len(rows) >= 20
     assert all(r.is_displayed() for r in rows)
-
-    box = browser.find_element(By.ID, "recherche")
     label = browser.find_element(By.CSS_SELECTOR, "label[for=recherche]")
     assert label.text.strip()
-    box.click()
-    box.send_keys("Angers")
-    expected = [_norm("angers") in _norm(r.get_attribute("data-search")) for r in rows]
-    shown = [r.is_displayed() for r in rows]
-    assert any(expected) and not all(expected), "the query should keep some rows and hide others"
-    assert shown == expected, [(r.get_attribute("data-search"), s)
-                               for r, s, e in zip(rows, shown, expected) if s != e]
-    count = browser.find_element(By.ID, "nb-resultats").text
-    assert count.startswith(f"{sum(expected)} "), count
-    _screenshot(browser, shots / "catalogue-recherche-angers.png")
 
-    # Without accents nor capitals, as one types on a phone ("alencon" finds "Pays d'Alençon…").
-    accented = [w for r in rows for w in r.get_attribute("data-search").split() if _norm(w) != w.lower()]
-    if accented:
-        query = _norm(accented[0])
-        box.send_keys(Keys.CONTROL, "a")
-        box.send_keys(query)
-        expected = [query in _norm(r.get_attribute("data-search")) for r in rows]
-        assert any(expected) and [r.is_displayed() for r in rows] == expected, query
+    for query in ("Angers", "alencon"):  # as typed on a phone: no accent, no capital
+        count = _wait_search(browser, query)
+        named = [_norm(query) in _norm(r.get_attribute("data-search")) for r in rows]
+        holding = set(browser.execute_script(
+            "return Array.from(document.querySelectorAll('#resultats-communes a'), a => a.getAttribute('href'))"))
+        shown = [r.is_displayed() for r in rows]
+        links = [r.find_element(By.CSS_SELECTOR, "th a").get_attribute("href").split("/", 3)[-1] for r in rows]
+        assert any(named) and not all(shown), query
+        for r, n, sh, link in zip(rows, named, shown, links):
+            assert sh == (n or link in holding), (query, r.get_attribute("data-search"))
+        assert f"; {sum(shown)} territoire" in count, count
+        _screenshot(browser, shots / f"catalogue-recherche-{query}.png")
 
-    box.send_keys(Keys.CONTROL, "a")
-    box.send_keys(Keys.BACKSPACE)
-    assert box.get_attribute("value") == ""
+    _wait_search(browser, "")
     assert all(r.is_displayed() for r in rows)
-    assert browser.find_element(By.ID, "nb-resultats").text == ""
+
+
+def _clpe_of(db, commune: str) -> tuple[str, str]:
+    return db.execute("select t.territory_id, t.label from ref.territory_commune tc join ref.territory t "
+                      "using (set_id, territory_id) where tc.set_id = 'clpe' and tc.commune_code = ?",
+                      [commune]).fetchone()
+
+
+@pytest.fixture(scope="module")
+def published(built):
+    import duckdb
+
+    con = duckdb.connect(str(built / "output" / "portraits.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
+# query typed -> INSEE code of the commune it must find first
+FIND = [("Nantes", "44109"), ("44109", "44109"), ("st nazaire", "44184"), ("ST-NAZAIRE", "44184"),
+        ("Ancenis", "44003"), ("44000", "44109"), ("chemere", "44005"), ("44160", "44003")]
+
+
+@pytest.mark.parametrize("query,code", FIND)
+def test_find_my_commune_opens_its_portraits(browser, site, shots, published, query, code):
+    """By name (any case, accents, hyphens, "St"), INSEE code, postcode, or the name or code of a
+    commune merged since (Chéméré, delegated commune of Chaumes-en-Retz; 44160, the former code of Ancenis, now Ancenis-Saint-Géréon): the commune
+    comes first, with the territory of every set holding it; its clpe portrait opens; the map
+    highlights that territory."""
+    from selenium.webdriver.common.by import By
+
+    _desktop(browser)
+    _open(browser, site + "/index.html")
+    label = published.execute("select label from ref.commune where commune_code = ?", [code]).fetchone()[0]
+    tid, tlabel = _clpe_of(published, code)
+    count = _wait_search(browser, query)
+    assert "commune" in count and "trouvée" in count, count
+    first = browser.find_elements(By.CSS_SELECTOR, "#resultats-communes > li")[0]
+    assert first.find_element(By.TAG_NAME, "h3").text == f"{label} ({code})"
+    n_sets = published.execute("select count(distinct set_id) from ref.territory_commune where commune_code = ?",
+                               [code]).fetchone()[0]
+    assert len(first.find_elements(By.CSS_SELECTOR, ".commune-territories > li")) == n_sets
+    assert browser.find_elements(By.CSS_SELECTOR, f'a.match[data-territory="clpe/{tid}"]')
+    _screenshot(browser, shots / f"trouver-{_norm(query).replace(' ', '-')}.png")
+    link = first.find_element(By.LINK_TEXT, tlabel)
+    assert link.get_attribute("href").endswith(f"portraits/clpe/{tid}/portrait.html")
+    link.click()
+    assert tlabel in browser.title
+
+
+def test_commune_anchor_and_hostile_queries(browser, site):
+    """``index.html#commune-44109`` shows Nantes's territories; HTML, quotes and a very long
+    string find nothing, inject nothing and raise no script error."""
+    from selenium.webdriver.common.by import By
+
+    _desktop(browser)
+    _open(browser, site + "/index.html#commune-44109")
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#resultats-communes h3"))
+    assert browser.find_element(By.CSS_SELECTOR, "#resultats-communes h3").text == "Nantes (44109)"
+    for query in ('<img src=x onerror="window.pwned=1">', "\"'); window.pwned=1; //", "Nantes" * 2000):
+        count = _wait_search(browser, query)
+        assert count, query
+        assert not browser.execute_script("return window.pwned === 1")
+        assert not browser.find_elements(By.CSS_SELECTOR, "#resultats-communes img, main img[src=x]")
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE" and "favicon" not in e["message"]]
+    assert not errors, errors
+
+
+def test_ou_m_adresser_at_phone_width_matches_the_command(browser, site, shots, published):
+    """« Où m'adresser ? » on a phone: Laval, young people: the same places in the same order as
+    ``portraits annuaire orienter --commune 53130 --public jeunes_16_25``."""
+    import re
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    from pipelines.annuaire_cli import orienter_lines
+
+    lines = orienter_lines(published, "53130", "jeunes_16_25", 10)
+    expected = [m.group(1) for m in (re.match(r"^\s*\d+\.\s+≈?\s*[\d,]+ km\s+(.*?) \[", l) for l in lines) if m]
+    assert len(expected) == 10
+    _phone(browser)
+    try:
+        _open(browser, site + "/index.html#ou-m-adresser")
+        browser.find_element(By.ID, "ou-commune").send_keys("laval")
+        Select(browser.find_element(By.ID, "ou-public")).select_by_value("jeunes_16_25")
+        browser.find_element(By.CSS_SELECTOR, "#ou-form button[type=submit]").click()
+        WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#ou-resultats > li"))
+        status = browser.find_element(By.ID, "ou-statut").text
+        assert "Laval (53130)" in status, status
+        names = [li.find_element(By.CSS_SELECTOR, ".lieu-nom strong").text
+                 for li in browser.find_elements(By.CSS_SELECTOR, "#ou-resultats > li")]
+        assert names == expected
+        assert "Réseau de référence" in browser.find_element(By.ID, "ou-reference").text
+        browser.execute_script("document.getElementById('ou-m-adresser').scrollIntoView()")
+        _screenshot(browser, shots / "ou-m-adresser-telephone.png")
+        _check_phone_layout(browser, "index.html#ou-m-adresser")
+        violations = _axe(browser, _axe_source())
+        blocking = [v for v in violations if v["impact"] in AXE_BLOCKING or v["id"] in AXE_ALWAYS_BLOCKING]
+        assert not blocking, _describe(blocking, "Où m'adresser ? (téléphone)")
+        # an ambiguous or unknown commune: a sentence, no list
+        box = browser.find_element(By.ID, "ou-commune")
+        box.clear()
+        box.send_keys("zzzz")
+        browser.find_element(By.CSS_SELECTOR, "#ou-form button[type=submit]").click()
+        WebDriverWait(browser, 10).until(lambda d: "inconnue" in d.find_element(By.ID, "ou-statut").text)
+        assert not browser.find_elements(By.CSS_SELECTOR, "#ou-resultats > li")
+    finally:
+        _desktop(browser)
+
+
+@pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="pdfinfo (poppler-utils) not installed")
+def test_essentiel_from_the_catalogue_has_4_pages(browser, site, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    _desktop(browser)
+    _open(browser, site + "/index.html")
+    links = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "a[href$='essentiel.pdf']")]
+    assert len(links) >= 20
+    pdf = tmp_path / "essentiel.pdf"
+    with urllib.request.urlopen(links[0], timeout=20) as r:
+        pdf.write_bytes(r.read())
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Pages:\s+4$", info, re.M), info
 
 
 def test_every_catalogue_link_answers_200(browser, site):

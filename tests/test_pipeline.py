@@ -141,6 +141,24 @@ def test_portraits_for_every_clpe_territory(built, db):
     assert "Licence Ouverte" in html and "SHA-256" in html
 
 
+@pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="pdfinfo (poppler-utils) not installed")
+def test_every_portrait_has_a_4_page_essentiel(built, db):
+    """« L'essentiel » beside every published portrait: 4 A4 pages, linked from the portrait."""
+    import subprocess
+
+    sets = [r[0] for r in db.execute("select set_id from ref.territory_set where portraits").fetchall()]
+    n = 0
+    for set_id in sets:
+        for (tid,) in db.execute("select territory_id from ref.territory where set_id = ?", [set_id]).fetchall():
+            folder = built / "output" / "portraits" / set_id / tid
+            info = subprocess.run(["pdfinfo", str(folder / "essentiel.pdf")], capture_output=True, text=True,
+                                  check=True).stdout
+            assert "Pages:           4\n" in info and "595.276 x 841.89 pts (A4)" in info, (tid, info)
+            assert 'href="essentiel.pdf"' in (folder / "portrait.html").read_text(encoding="utf-8")
+            n += 1
+    assert n >= 23
+
+
 def test_indicator_csv_opens_in_a_french_spreadsheet(built):
     raw = (built / "output/portraits/clpe/CLPE44001/indicateurs.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -172,7 +190,7 @@ def test_catalogue_lists_every_portrait(built):
         for name in ("portrait.html", "portrait.pdf", "indicateurs.csv"):
             link = f"portraits/clpe/{tid}/{name}"
             assert link in html and (built / "output" / link).exists()
-    assert "Rechercher un territoire" in html
+    assert "Trouver ma commune" in html and "catalogue.js" in html and (built / "output/recherche/communes.js").is_file()
 
 
 POP_FILE = "insee_rp/populations_historiques_pmun_2010_2022_geo2026_r52.csv"

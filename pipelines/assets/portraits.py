@@ -7,10 +7,10 @@ import time
 import duckdb
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from portraits import contract, publication, warehouse
+from portraits import contract, editions, publication, warehouse
 from reports import build as report_build
 from reports import annuaire_exports, formation_exports, geo_exports
-from reports import chartcache, site
+from reports import chartcache, confirmation_exports, site
 from reports.formatting import long_date
 
 from ..resources import PortraitsSettings
@@ -28,8 +28,14 @@ def published_database(context: AssetExecutionContext, settings: PortraitsSettin
     in; until then they keep reading the previous ``output/portraits.duckdb``."""
     build_dir = publication.prepare_build_dir(settings.build_path())
     staged = build_dir / "portraits.duckdb"
+    started_at = warehouse.now()
     counts = warehouse.stage_published(settings.work_db_path(), staged,
-                                       build_id=context.run_id, started_at=warehouse.now())
+                                       build_id=context.run_id, started_at=started_at)
+    # This edition and the archived databases of the previous ones (meta.edition, editions/)
+    edition_id = publication.new_edition_id(context.run_id)
+    archived = editions.archive_previous(settings.output_path(), build_dir)
+    with warehouse.connect(staged) as con:
+        n_editions = editions.record_editions(con, build_dir, edition_id, context.run_id, started_at, archived)
     # The contract: meta.column (a ContractError on an undocumented column stops the build),
     # output/schema.md and every table as Parquet.
     with warehouse.connect(staged) as con:
@@ -44,14 +50,17 @@ def published_database(context: AssetExecutionContext, settings: PortraitsSettin
                                        "documented_columns": n_columns,
                                        "parquet_files": len(parquet),
                                        "schema_version": warehouse.SCHEMA_VERSION,
+                                       "edition": edition_id,
+                                       "editions_listed": n_editions,
                                        "contract_fingerprint": fingerprint})
 
 
 @asset(group_name="portraits", deps=[published_database], kinds={"html", "pdf"})
 def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) -> MaterializeResult:
     """For every territory of every set flagged for portraits (``clpe`` and coordinators' sets):
-    ``portraits/<set_id>/<territory_id>/portrait.html``, ``portrait.pdf`` and ``indicateurs.csv``
-    (``;``-separated, UTF-8 with BOM) in the build directory. Keyed by content: a territory whose
+    ``portraits/<set_id>/<territory_id>/portrait.html``, ``portrait.pdf``, ``essentiel.pdf`` (4
+    pages) and ``indicateurs.csv`` (``;``-separated, UTF-8 with BOM) in the build directory; the
+    directory's exports and the networks' confirmation sheets (``annuaire/``). Keyed by content: a territory whose
     portrait would not change (same data, definition, template) reuses the published files, so a
     rebuild renders only the territories affected by a change."""
     build_dir = settings.build_path()
@@ -72,6 +81,7 @@ def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) 
         all_sets = [r[0] for r in con.execute("select set_id from ref.territory_set").fetchall()]
         geojson = [p for s in all_sets for p in geo_exports.write_set(con, build_dir, s, per_territory=s in sets)]
         annuaire = annuaire_exports.write_exports(con, build_dir)
+        sheets = confirmation_exports.write_sheets(con, build_dir)
         for set_id in sets:
             ids = [r["territory_id"] for r in results if r["set_id"] == set_id]
             formation_exports.write_exports(con, build_dir, set_id, ids)
@@ -91,6 +101,7 @@ def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) 
         "chart_cache_pruned": pruned,
         "geojson_files": len(geojson),
         "directory_export_files": len(annuaire),
+        "confirmation_sheet_files": len(sheets),
     })
 
 
@@ -110,7 +121,8 @@ def published_outputs(context: AssetExecutionContext, settings: PortraitsSetting
     becomes an edition under ``output.editions/`` and the ``output`` link is switched to it; the
     last editions are kept). Runs only when every upstream asset and blocking check succeeded, so a
     failed or killed build leaves the previous publication exactly as it was."""
-    edition_id = publication.new_edition_id(context.run_id)
+    with duckdb.connect(str(settings.build_path() / "portraits.duckdb"), read_only=True) as con:
+        edition_id = editions.current_edition_id(con) or publication.new_edition_id(context.run_id)
     done = publication.publish(settings.build_path(), settings.output_path(), edition_id=edition_id)
     published_db = settings.output_path() / "portraits.duckdb"
     with duckdb.connect(str(published_db), read_only=True) as pub:
