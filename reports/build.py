@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -172,12 +172,30 @@ def _worker(args):
             prev_con.close()
 
 
+def progress_text(set_id: str, done: int, total: int, seconds: float) -> str:
+    """« portraits clpe : 12/20 (60 %), 1,8 par seconde, encore 4 s environ » (French, for logs)."""
+    from .formatting import number
+
+    rate = done / seconds if seconds > 0 else 0.0
+    left = (total - done) / rate if rate > 0 else None
+    text = f"portraits {set_id} : {done}/{total} ({round(100 * done / total) if total else 100} %)"
+    if done and rate:
+        text += f", {number(rate, 1)} par seconde"
+    if left is not None and done < total:
+        text += f", encore {number(left, 0)} s environ"
+    return text
+
+
 def render_set(db_path: Path, set_id: str, root: Path, build: dict, *, territory_ids=None,
                workers: int | None = None, pdf: bool = True, previous: Path | None = None,
-               chart_cache: Path | None = None) -> list[dict]:
+               chart_cache: Path | None = None, progress=None, progress_every: float = 2.0) -> list[dict]:
     """Render every territory of ``set_id`` (or only ``territory_ids``), reusing the unchanged
     portraits of ``previous`` (see :func:`render_territory`) and the charts already drawn from the
-    same data in ``chart_cache`` (see ``reports.chartcache``)."""
+    same data in ``chart_cache`` (see ``reports.chartcache``).
+
+    ``progress(text)`` (e.g. a logger's ``info``) receives :func:`progress_text` as batches finish,
+    at most every ``progress_every`` seconds, and always at the end. Work goes out in small batches
+    (a few territories each) so that progress is seen and the workers stay busy to the end."""
     with duckdb.connect(str(db_path), read_only=True) as con:
         ids = [r[0] for r in con.execute(
             "select territory_id from ref.territory where set_id = ? order by territory_id", [set_id]
@@ -187,13 +205,28 @@ def render_set(db_path: Path, set_id: str, root: Path, build: dict, *, territory
         ids = [i for i in ids if i in wanted]
     if not ids:
         return []
-    workers = workers or min(len(ids), os.cpu_count() or 1, 4)
-    if workers <= 1:
-        return _worker((db_path, set_id, ids, root, build, pdf, previous, chart_cache))
-    chunks = [ids[i::workers] for i in range(workers)]
+    t0, last = time.perf_counter(), [0.0]
     results: list[dict] = []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for part in pool.map(_worker, [(db_path, set_id, c, root, build, pdf, previous, chart_cache)
-                                       for c in chunks]):
-            results.extend(part)
+
+    def report(final: bool = False):
+        now = time.perf_counter() - t0
+        if progress is not None and (final or now - last[0] >= progress_every):
+            last[0] = now
+            progress(progress_text(set_id, len(results), len(ids), now))
+
+    workers = workers or min(len(ids), os.cpu_count() or 1, 4)
+    size = max(1, min(8, len(ids) // (workers * 4)))
+    batches = [ids[i:i + size] for i in range(0, len(ids), size)]
+    if workers <= 1:
+        for batch in batches:
+            results.extend(_worker((db_path, set_id, batch, root, build, pdf, previous, chart_cache)))
+            report()
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(_worker, (db_path, set_id, b, root, build, pdf, previous, chart_cache))
+                       for b in batches]
+            for future in as_completed(futures):
+                results.extend(future.result())
+                report()
+    report(final=True)
     return sorted(results, key=lambda r: r["territory_id"])

@@ -74,7 +74,8 @@ def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) 
     charts_dir = settings.cache_path() / "charts"
     for set_id in sets:
         results += report_build.render_set(db, set_id, build_dir, info, workers=settings.workers or None,
-                                           previous=settings.output_path(), chart_cache=charts_dir)
+                                           previous=settings.output_path(), chart_cache=charts_dir,
+                                           progress=context.log.info)
     wall = time.perf_counter() - t0
     pruned = chartcache.prune(charts_dir) if charts_dir.exists() else 0
     with duckdb.connect(str(db), read_only=True) as con:
