@@ -1007,7 +1007,8 @@ def apply_corrections(
     """The directory with ``corrections`` (from :func:`load_corrections`) applied in order.
 
     ``update`` sets the field and ``corrected_at`` (a network change also resets ``publics`` to the
-    network's; a later ``publics`` row overrides it); ``confirm`` sets ``corrected_at`` only;
+    network's; a later ``publics`` row overrides it; a commune change clears the coordinates unless the file
+    gives the point's ``latitude``/``longitude``); ``confirm`` sets ``corrected_at`` only;
     ``add`` creates a point (``source_id`` = ``corrections_locales``, ``source_date`` =
     ``corrected_at`` = the date of its last row); ``close`` removes the point, or with
     ``keep_closed=True`` keeps it with ``closed = True`` (column added). ``stale`` is recomputed
@@ -1023,6 +1024,7 @@ def apply_corrections(
         for old in _split(m):
             alias[old] = df.at[i, "id"]
     new_rows: dict[str, dict] = {}
+    located = {c["id"] for c in corrections.to_dict("records") if c["field"] in ("latitude", "longitude")}
     for c in corrections.to_dict("records"):
         action, pid, field, value, when = c["action"], c["id"], c["field"], c["value"], c["date"]
         if action == "add":
@@ -1048,6 +1050,10 @@ def apply_corrections(
         if action == "close":
             df.at[i, "_closed"] = True
         elif action == "update":
+            if field == "commune_code" and value != df.at[i, "commune_code"] and pid not in located:
+                # moved to another commune: its old position would mislead the distances; it is
+                # placed at the new commune's centre (approximate) unless the file gives coordinates
+                df.at[i, "latitude"] = df.at[i, "longitude"] = None
             df.at[i, field] = _typed(field, value)
             if field == "network":
                 df.at[i, "publics"] = publics_of(value)

@@ -498,3 +498,23 @@ def test_script_urls_never_become_links(built, geo, tmp_path, dila_df, agencies,
     sites = out["website"].dropna()
     assert not sites.str.lower().str.startswith(("javascript:", "data:")).any()
     assert sites.str.startswith(("http://", "https://")).all()
+
+
+def test_a_point_moved_to_another_commune_loses_its_old_position(built, geo, tmp_path):
+    """A correction of the commune (e.g. from a confirmation sheet) clears the old coordinates, so
+    that the referral places the point at its new commune's centre, not where it used to be;
+    coordinates given in the same file are kept."""
+    df, _ = built
+    communes, _ = geo
+    before = df.set_index("id").loc["dila:mission_locale-44109-01"]
+    assert not pd.isna(before["latitude"])
+    f = _write(tmp_path, "action;id;field;value;author;date\n"
+                         "update;dila:mission_locale-44109-01;commune_code;44143;C. Martin;2026-03-05\n"
+                         "update;dila:cio-44109-01;commune_code;44143;C. Martin;2026-03-05\n"
+                         "update;dila:cio-44109-01;latitude;47.2;C. Martin;2026-03-05\n"
+                         "update;dila:cio-44109-01;longitude;-1.55;C. Martin;2026-03-05\n")
+    out = D.apply_corrections(df, D.load_corrections(f, D.known_ids(df), communes), today=TODAY).set_index("id")
+    moved = out.loc["dila:mission_locale-44109-01"]
+    assert moved["commune_code"] == "44143" and pd.isna(moved["latitude"]) and pd.isna(moved["longitude"])
+    located = out.loc["dila:cio-44109-01"]
+    assert (located["latitude"], located["longitude"]) == (47.2, -1.55)
