@@ -144,10 +144,9 @@ def check_territory_ids(con) -> None:
     problems = []
     # folder names the outputs already use beside the sets' folders (annuaire/<set_id>/, ...)
     reserved = {"confirmation"}
-    for set_id, label in con.execute("select set_id, label from ref.territory_set order by 1").fetchall():
+    for (set_id,) in con.execute("select distinct set_id from ref.territory order by 1").fetchall():
         if set_id in reserved:
-            problems.append(f"le jeu {set_id!r} ({label}) porte un nom réservé ({', '.join(sorted(reserved))}) : "
-                            "renommez-le")
+            problems.append(f"le jeu {set_id!r} porte un nom réservé ({', '.join(sorted(reserved))}) : renommez-le")
     for set_id, territory_id, source in con.execute(
             """select t.set_id, t.territory_id, s.source_id from ref.territory t
                left join ref.territory_set s using (set_id) order by 1, 2""").fetchall():

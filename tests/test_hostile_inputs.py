@@ -64,6 +64,17 @@ def test_an_official_territory_id_with_a_path_stops_the_build():
     assert "CLPE44001" not in str(err.value)
 
 
+def test_a_set_named_like_an_output_folder_is_refused():
+    """annuaire/confirmation/ holds the networks' sheets: a set may not be called that."""
+    con = duckdb.connect()
+    con.execute("create schema ref")
+    con.execute("create table ref.territory_set (set_id varchar, source_id varchar)")
+    con.execute("create table ref.territory (set_id varchar, territory_id varchar)")
+    con.execute("insert into ref.territory values ('confirmation', 'nord')")
+    with pytest.raises(UnsafeIdError, match="'confirmation' porte un nom réservé"):
+        check_territory_ids(con)
+
+
 @pytest.mark.parametrize("set_id", ["../../portraits/corrections/annuaire", "terr#2", "a/b", ""])
 def test_forget_refuses_what_is_not_a_set_id(set_id, tmp_path, monkeypatch, capsys):
     from pipelines import cli
