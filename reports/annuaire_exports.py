@@ -141,14 +141,18 @@ def _write_pair(base: Path, df: pd.DataFrame) -> list[Path]:
             _write(base.parent / f"{base.name}.geojson", gj)]
 
 
+def has_directory(con) -> bool:
+    """The database holds the directory (points and their territories)."""
+    return con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'directory' "
+        "and table_name in ('reception_point', 'reception_point_territory')").fetchone()[0] == 2
+
+
 def write_exports(con, root: Path) -> list[Path]:
     """Write the directory files under ``root/annuaire`` (module docstring); returns their paths.
 
     Does nothing (returns []) when the database has no directory."""
-    has = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'directory' "
-        "and table_name in ('reception_point', 'reception_point_territory')").fetchone()[0]
-    if has < 2:
+    if not has_directory(con):
         return []
     out_dir = Path(root) / "annuaire"
     df = directory_frame(con)

@@ -32,7 +32,7 @@ from portraits import confirmation as C
 from portraits import directory as D
 from portraits.safety import neutralise_cell, spreadsheet_csv
 
-from .annuaire_exports import _write, directory_frame
+from .annuaire_exports import _write, directory_frame, has_directory
 
 FOLDER = "confirmation"
 EXTRA_ROWS = 500  # rows below the data that keep the drop-down list and the text format (additions)
@@ -172,10 +172,7 @@ def write_sheets(con, root: Path, *, networks=None) -> list[Path]:
     """Write the confirmation sheets under ``root/annuaire/confirmation`` (module docstring);
     returns their paths. ``networks``: only these networks (default: every network with a point).
     Does nothing (returns []) when the database has no directory."""
-    has = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'directory' "
-        "and table_name in ('reception_point', 'reception_point_territory')").fetchone()[0]
-    if has < 2:
+    if not has_directory(con):
         return []
     out_dir = Path(root) / "annuaire" / FOLDER
     df = directory_frame(con)
