@@ -78,9 +78,11 @@ def _rendering_code_digest() -> str:
     """The templates, stylesheet and Python that turn a context into HTML and PDF."""
     here = Path(__file__).parent
     files = sorted([*(here / "templates").rglob("*.j2"), *(here / "static").rglob("*"),
-                    here / "formatting.py", here / "render.py", here / "portrait.py", here / "build.py"])
+                    here / "formatting.py", here / "render.py", here / "portrait.py", here / "build.py",
+                    here / "typst_pdf.py"])
     h = hashlib.sha256()
-    for lib in ("weasyprint", "jinja2", "babel", "markupsafe"):
+    h.update(f"pdf={render.pdf_engine()};".encode())
+    for lib in ("weasyprint", "typst", "jinja2", "babel", "markupsafe"):
         try:
             h.update(f"{lib}={version(lib)};".encode())
         except PackageNotFoundError:
@@ -142,7 +144,7 @@ def render_territory(con, set_id: str, territory_id: str, root: Path, build: dic
     (out / "portrait.html").write_text(html, encoding="utf-8")
     (out / "indicateurs.csv").write_bytes(csv_bytes)
     t1 = time.perf_counter()
-    pages = (render.html_to_pdf(render_portrait(ctx, for_print=True), out / "portrait.pdf", base_url=out)
+    pages = (render.portrait_pdf(render_portrait(ctx, for_print=True), out / "portrait.pdf", base_url=out)
              if pdf else 0)
     if pdf:
         essentiel_pdf(ctx, out / "essentiel.pdf")

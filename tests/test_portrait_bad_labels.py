@@ -86,7 +86,7 @@ def test_very_long_label_wraps_in_the_pdf(small):
     # table headers and chart legends get a shortened name, the CSV the full one
     assert f'<th scope="col" class="n">{short_label(LONG)}</th>' in html and short_label(LONG).endswith("…")
     pdf = small["root"] / "long.pdf"
-    pages = render.html_to_pdf(render_portrait(ctx, for_print=True), pdf)
+    pages = render.portrait_pdf(render_portrait(ctx, for_print=True), pdf)
     assert pages >= 2
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
