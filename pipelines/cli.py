@@ -225,6 +225,52 @@ def _build_locked(args, work: Path) -> int:
     return 1
 
 
+def cmd_render(args) -> int:
+    """One set's portraits (a partition of territory_portraits) through the job render_portraits:
+    batches spread over processes by Dagster's multiprocess executor, then published."""
+    import duckdb
+
+    ensure_dagster_home()
+    from dagster import DagsterInstance, execute_job, reconstructable
+
+    from reports.set_render import RenderError, published_edition
+
+    from .assets.rendering import PORTRAIT_SETS
+    from .jobs import render_portraits_job
+    from .report import failure_reasons
+
+    out = Path(os.environ.get("PORTRAITS_OUTPUT_DIR", "output"))
+    try:
+        edition = published_edition(out)
+    except RenderError as exc:
+        print(f"portraits: {exc}", file=sys.stderr)
+        return 2
+    with duckdb.connect(str(edition / "portraits.duckdb"), read_only=True) as con:
+        sets = [r[0] for r in con.execute("select set_id from ref.territory_set order by 1").fetchall()]
+    if args.set_id not in sets:
+        print(f"portraits: jeu de territoires « {args.set_id} » inconnu ; jeux publiés : {', '.join(sets)}",
+              file=sys.stderr)
+        return 2
+    instance = DagsterInstance.get()
+    if args.set_id not in instance.get_dynamic_partitions(PORTRAIT_SETS.name):
+        instance.add_dynamic_partitions(PORTRAIT_SETS.name, [args.set_id])
+    run_config = {
+        "ops": {"territory_portraits": {"ops": {"plan_portraits": {"config": {
+            "territory_ids": list(args.territory or []), "batch_size": args.batch_size}}}}},
+        "execution": {"config": {"multiprocess": {"max_concurrent": args.processes}}},
+    }
+    result = execute_job(reconstructable(render_portraits_job), instance=instance, raise_on_error=False,
+                         run_config=run_config, tags={"dagster/partition": args.set_id})
+    if result.success:
+        print(f"portraits: portraits du jeu « {args.set_id} » publiés sous {out}/portraits/{args.set_id}/ "
+              f"(run {result.run_id})")
+        return 0
+    print(f"portraits: rendu {result.run_id} en échec ; rien n'a été publié.", file=sys.stderr)
+    for reason in failure_reasons(result.all_events):
+        print(f"  {reason}", file=sys.stderr)
+    return 1
+
+
 class ReferenceUnavailable(Exception):
     """Neither the official files nor a previous build's working database can give the COG."""
 
@@ -362,6 +408,15 @@ def main(argv=None) -> int:
                    help="keep the official files already loaded: run the job refresh_territories "
                         "(territories, directory, indicators, portraits) instead of build_all")
     b.set_defaults(func=cmd_build)
+
+    r = sub.add_parser("render", help="render (again) one set's portraits on the published edition "
+                                      "(Dagster job render_portraits, one partition per set) and publish them")
+    r.add_argument("set_id", help="commune, epci, zone_emploi, bassin_vie, bassin_bmo, departement, region, "
+                                  "clpe or a coordinators' set")
+    r.add_argument("--territory", action="append", metavar="ID", help="only this territory (repeatable)")
+    r.add_argument("--batch-size", type=int, default=0, help="territories per step (default: automatic)")
+    r.add_argument("--processes", type=int, default=0, help="steps at once (default: one per core)")
+    r.set_defaults(func=cmd_render)
 
     t = sub.add_parser("territories", help="territory definition files")
     tsub = t.add_subparsers(dest="tcommand", required=True)

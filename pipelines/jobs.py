@@ -9,3 +9,7 @@ def build_all_job():
 
 def refresh_territories_job():
     return defs.resolve_job_def("refresh_territories")
+
+
+def render_portraits_job():
+    return defs.resolve_job_def("render_portraits")

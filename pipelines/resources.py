@@ -23,6 +23,8 @@ class PortraitsSettings(ConfigurableResource):
     - ``cache_dir``: ``PORTRAITS_CACHE_DIR`` or ``var/cache`` (downloads)
     - ``territory_files``: ``PORTRAITS_TERRITORY_FILES`` (``os.pathsep``-separated definition CSVs)
     - ``workers``: processes rendering PDFs (0 = one per core)
+    - ``lock``: take the build lock for the whole step (the writers); the rendering steps of
+      ``territory_portraits`` use a copy with ``lock=False`` (they read a published edition only)
     """
 
     work_db: str = ""
@@ -32,6 +34,7 @@ class PortraitsSettings(ConfigurableResource):
     cache_dir: str = ""
     territory_files: str = ""
     workers: int = 0
+    lock: bool = True
 
     def work_db_path(self) -> Path:
         return Path(self.work_db or _env("PORTRAITS_WORK_DB", "var/work.duckdb"))
@@ -61,6 +64,11 @@ class PortraitsSettings(ConfigurableResource):
             return [Path(p) for p in remembered_specs()]
         return [Path(p) for p in value.split(os.pathsep) if p.strip()]
 
+    def rendered_sets_path(self) -> Path:
+        """Sets rendered through ``territory_portraits`` beyond the default ones: every later
+        build renders them again (``var/portrait_sets.txt``, beside the working database)."""
+        return self.work_db_path().parent / "portrait_sets.txt"
+
     def lock_path(self) -> Path:
         from portraits.lock import lock_path
 
@@ -69,6 +77,8 @@ class PortraitsSettings(ConfigurableResource):
     def setup_for_execution(self, context) -> None:
         # One build at a time, whatever starts it (CLI, UI, schedule, sensor): a run that finds the
         # lock taken stops here, before any step writes anything, and says who holds it.
+        if not self.lock:
+            return
         from portraits.lock import acquire
 
         wait = float(_env("PORTRAITS_LOCK_WAIT", "0"))
@@ -79,6 +89,8 @@ class PortraitsSettings(ConfigurableResource):
             release_dead_runs(instance, keep=run_id)
 
     def teardown_after_execution(self, context) -> None:
+        if not self.lock:
+            return
         from portraits.lock import release
 
         release(self.lock_path())

@@ -23,13 +23,16 @@ from sources import catalog, dataset, freshness
 
 from .assets.ingest import ASSET_BY_DATASET
 
+# the partitioned rendering asset has its own job (render_portraits); never in an unpartitioned one
+RENDERING = AssetSelection.assets("territory_portraits")
+
 # family -> (dataset ids, cron): made from the catalogue (each dataset names its family)
 FAMILIES = {name: ([d.id for d in catalog.in_family(name)], cron) for name, (cron, _what) in dataset.FAMILIES.items()}
 
 
 def _selection(dataset_ids):
     keys = [ASSET_BY_DATASET[d] for d in dataset_ids]
-    return AssetSelection.assets(*keys).downstream()
+    return AssetSelection.assets(*keys).downstream() - RENDERING
 
 
 FAMILY_JOBS = {
@@ -41,7 +44,7 @@ FAMILY_JOBS = {
 # A changed territory definition or corrections file needs no new ingest: territories, directory,
 # indicators and portraits only (the unchanged portraits are reused, see portrait_files).
 REFRESH_TERRITORIES = define_asset_job(
-    "refresh_territories", selection=AssetSelection.assets("territory_sets").downstream(),
+    "refresh_territories", selection=AssetSelection.assets("territory_sets").downstream() - RENDERING,
     executor_def=in_process_executor,
     description="Rebuild territories, directory, indicators and portraits from the raw tables already "
                 "loaded (after a changed territory definition or corrections file), then publish.")

@@ -10,10 +10,11 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from portraits import contract, editions, publication, warehouse
 from reports import build as report_build
 from reports import annuaire_exports, formation_exports, geo_exports
-from reports import chartcache, confirmation_exports, site
+from reports import chartcache, confirmation_exports, set_render, site
 from reports.formatting import long_date
 
 from ..resources import PortraitsSettings
+from .rendering import PORTRAIT_SETS
 from .warehouse import indicator_observations
 
 
@@ -57,7 +58,8 @@ def published_database(context: AssetExecutionContext, settings: PortraitsSettin
 
 @asset(group_name="portraits", deps=[published_database], kinds={"html", "pdf"})
 def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) -> MaterializeResult:
-    """For every territory of every set flagged for portraits (``clpe`` and coordinators' sets):
+    """For every territory of every set flagged for portraits (``clpe`` and coordinators' sets, and
+    the sets once rendered through ``territory_portraits``, listed in ``var/portrait_sets.txt``):
     ``portraits/<set_id>/<territory_id>/portrait.html``, ``portrait.pdf``, ``essentiel.pdf`` (4
     pages) and ``indicateurs.csv`` (``;``-separated, UTF-8 with BOM) in the build directory; the
     directory's exports and the networks' confirmation sheets (``annuaire/``). Keyed by content: a territory whose
@@ -65,9 +67,11 @@ def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) 
     rebuild renders only the territories affected by a change."""
     build_dir = settings.build_path()
     db = build_dir / "portraits.duckdb"
+    remembered = set_render.remembered(settings.rendered_sets_path())
     with duckdb.connect(str(db), read_only=True) as con:
         sets = [r[0] for r in con.execute(
-            "select set_id from ref.territory_set where portraits order by set_id").fetchall()]
+            "select set_id from ref.territory_set where portraits or list_contains(?, set_id) order by set_id",
+            [sorted(remembered)]).fetchall()]
     info = _build_info(context)
     results = []
     t0 = time.perf_counter()
@@ -125,6 +129,14 @@ def published_outputs(context: AssetExecutionContext, settings: PortraitsSetting
     with duckdb.connect(str(settings.build_path() / "portraits.duckdb"), read_only=True) as con:
         edition_id = editions.current_edition_id(con) or publication.new_edition_id(context.run_id)
     done = publication.publish(settings.build_path(), settings.output_path(), edition_id=edition_id)
+    # every published set is a partition of territory_portraits (rendered on demand)
+    with duckdb.connect(str(settings.output_path() / "portraits.duckdb"), read_only=True) as pub:
+        set_ids = [r[0] for r in pub.execute("select set_id from ref.territory_set order by set_id").fetchall()]
+    known = set(context.instance.get_dynamic_partitions(PORTRAIT_SETS.name))
+    if set(set_ids) - known:
+        context.instance.add_dynamic_partitions(PORTRAIT_SETS.name, sorted(set(set_ids) - known))
+    for gone in sorted(known - set(set_ids)):
+        context.instance.delete_dynamic_partition(PORTRAIT_SETS.name, gone)
     published_db = settings.output_path() / "portraits.duckdb"
     with duckdb.connect(str(published_db), read_only=True) as pub:
         build_row = pub.execute("select * from meta.build where build_id = ?", [context.run_id]).fetchall()
