@@ -66,7 +66,7 @@ def essentiel_pdf(ctx: dict, out: Path) -> int:
     never a 5-page handout."""
     pages = 0
     for dense in (0, 1, 2):
-        pages = render.html_to_pdf(render_essentiel(ctx, dense=dense), out, base_url=out.parent)
+        pages = render.portrait_pdf(render_essentiel(ctx, dense=dense), out, base_url=out.parent, kind="essentiel")
         if pages <= ESSENTIEL_PAGES:
             return pages
     out.unlink(missing_ok=True)

@@ -77,12 +77,13 @@ def pdf_engine() -> str:
     return engine
 
 
-def portrait_pdf(html: str, out: Path, base_url: str | Path | None = None) -> int:
-    """The full portrait's PDF from its print HTML, with the configured engine; returns pages."""
+def portrait_pdf(html: str, out: Path, base_url: str | Path | None = None, kind: str = "portrait") -> int:
+    """A portrait's PDF (``kind``: ``portrait`` or the handout ``essentiel``) from its print HTML,
+    with the configured engine; returns the number of pages."""
     if pdf_engine() == "typst":
         from . import typst_pdf
 
-        return typst_pdf.html_to_pdf(html, out)
+        return typst_pdf.html_to_pdf(html, out, kind)
     return html_to_pdf(html, out, base_url=base_url)
 
 

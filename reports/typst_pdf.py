@@ -32,6 +32,9 @@ _WS = re.compile(r"\s+")
 _LABEL = re.compile(r"^[A-Za-z][A-Za-z0-9_\-.:]*$")
 _WIDTH = re.compile(r"width:\s*([0-9.]+)\s*(%|cm|mm|rem|em)")
 _LONG_WORD = re.compile(r"([^\s]{31,})")
+_MAX_HEIGHT = re.compile(r"max-height:\s*([0-9.]+)\s*(mm|cm)")
+# pictures floated right (portrait.css, essentiel.html.j2) and their widths in print
+FLOATS = {"cover-locator": "6.5cm", "locator": "45mm", "side-map": "62mm"}
 _PAD = re.compile(r"padding-left:\s*([0-9.]+)\s*em")
 
 
@@ -194,6 +197,9 @@ class Converter:
         return f"#link({string(href)})[{inner}]"
 
     def image(self, n: Node, width: str = "100%") -> str:
+        height = _MAX_HEIGHT.search(n.attrs.get("style", ""))
+        if height:  # a chart limited in height keeps its proportions
+            width = f"auto, height: {height.group(1)}{height.group(2)}"
         src = n.attrs.get("src", "")
         if not src.startswith("data:image/png;base64,"):
             return ""
@@ -228,12 +234,14 @@ class Converter:
                 i += 1
                 continue
             flush()
-            if n.tag == "figure" and "cover-locator" in n.cls():
+            width = FLOATS.get(next(iter(n.cls() & set(FLOATS)), ""))
+            if width:  # a picture floated right: it and what follows it, side by side
                 j = i + 1
                 while j < len(nodes) and not self._clears(nodes[j]):
                     j += 1
                 left = self.blocks(nodes[i + 1:j])
-                out.append(f"#grid(columns: (1fr, 6.5cm), gutter: 12pt, [{left}], [{self.figure(n)}])")
+                right = self.figure(n) if n.tag == "figure" else self.image(n)
+                out.append(f"#grid(columns: (1fr, {width}), gutter: 10pt, [{left}], [{right}])")
                 i = j
                 continue
             out.append(self.block(n))
@@ -243,9 +251,16 @@ class Converter:
 
     @staticmethod
     def _clears(n) -> bool:
+        """Where the text beside a float stops: an element cleared (class or style), a heading of
+        level 2, or one holding such an element."""
         if not isinstance(n, Node):
             return False
-        return "clear" in n.cls() or _find(n, lambda c: "clear" in c.cls()) is not None
+
+        def clears(c: Node) -> bool:
+            return ("clear" in c.cls() or "clear: both" in c.attrs.get("style", "")
+                    or (c.tag == "h2" and "clear: none" not in c.attrs.get("style", "")))
+
+        return clears(n) or _find(n, clears) is not None
 
     def block(self, n: Node) -> str:
         tag, cls, style = n.tag, n.cls(), n.attrs.get("style", "")
@@ -254,6 +269,8 @@ class Converter:
         label = f" <{n.attrs['id']}>" if n.attrs.get("id") in self.ids else ""
         if tag in ("h1", "h2", "h3", "h4", "h5"):
             return f"#heading(level: {min(int(tag[1]), 4)})[{self.inline(n.children)}]{label}"
+        if tag == "p" and "foot" in cls:  # the handout's sources, at the bottom of their page
+            return f"#place(bottom + left)[#foot[{self.inline(n.children)}]]"
         if tag == "p":
             inner = self.inline(n.children)
             if not inner:
@@ -273,6 +290,13 @@ class Converter:
             return self.figure(n)
         if tag == "img":
             return f"#block[{self.image(n)}]"
+        if tag == "section" and "page" in cls:  # the handout: one section per page
+            return self.content(n) + "\n#pagebreak(weak: true)"
+        if tag == "div" and "two" in cls:
+            cells = [c for c in n.children if isinstance(c, Node)]
+            if cells:
+                inner = ", ".join(f"[{self.block(c)}]" for c in cells)
+                return f"#grid(columns: ({', '.join(['1fr'] * len(cells))},), gutter: 4mm, {inner})"
         body = self.content(n)
         if tag == "section" and cls & {"sources", "appendix"}:
             body = "#pagebreak(weak: true)\n" + body
@@ -286,15 +310,16 @@ class Converter:
 
     def list(self, n: Node) -> str:
         items = [c for c in n.children if isinstance(c, Node) and c.tag == "li"]
-        if "key-figures" in n.cls():
+        if n.cls() & {"key-figures", "kf"}:
             cells = []
             for li in items:
-                value = _find(li, lambda c: "kf-value" in c.cls())
+                value = _find(li, lambda c: bool(c.cls() & {"kf-value", "v"}))
                 rest = []
                 for c in li.children:
                     if isinstance(c, Node) and c.tag == "span" and c is not value:
-                        size = "8.5pt" if "kf-label" in c.cls() else "7pt"
-                        fill = "" if "kf-label" in c.cls() else ", fill: grey"
+                        label = bool(c.cls() & {"kf-label", "l"})
+                        size = "8.5pt" if label else "7pt"
+                        fill = "" if label else ", fill: grey"
                         rest.append(f"#block(above: 0.35em, below: 0pt)[#text(size: {size}{fill})[{self.inline(c.children)}]]")
                 v = self.inline(value.children) if value else ""
                 cells.append(f"kf([{v}], [{''.join(rest)}])")
@@ -382,28 +407,30 @@ class Converter:
         return f"#block(breakable: {breakable}, width: 100%)[{cap}\n{table}]"
 
 
-def to_typst(html: str, images_dir: Path) -> str:
-    """The Typst source of a print HTML page; its images are written into ``images_dir``."""
+def to_typst(html: str, images_dir: Path, kind: str = "portrait") -> str:
+    """The Typst source of a print HTML page (``kind``: ``portrait`` or ``essentiel``, the
+    stylesheet it uses); its images are written into ``images_dir``."""
     root = parse(html)
     conv = Converter(root, images_dir)
     body_node = _find(root, lambda c: c.tag == "body") or root
     body = conv.blocks(body_node.children)
-    return ('#import "portrait.typ": *\n'
-            f"#show: portrait.with(running: {string(conv.running)})\n"
+    return (f'#import "{kind}.typ": *\n'
+            f"#show: {kind}.with(running: {string(conv.running)})\n"
             f"{body}\n")
 
 
 _COUNT = re.compile(rb"/Count (\d+)")
 
 
-def html_to_pdf(html: str, out: Path) -> int:
+def html_to_pdf(html: str, out: Path, kind: str = "portrait") -> int:
     """Write ``out`` from the print HTML through Typst; returns the number of pages."""
     import typst
 
     with tempfile.TemporaryDirectory(prefix="typst-") as tmp:
         d = Path(tmp)
-        source = to_typst(html, d)
-        shutil.copy(STYLESHEET, d / "portrait.typ")
+        source = to_typst(html, d, kind)
+        for sheet in ("portrait.typ", "essentiel.typ"):
+            shutil.copy(STYLESHEET.parent / sheet, d / sheet)
         (d / "main.typ").write_text(source, encoding="utf-8")
         pdf = typst.compile(str(d / "main.typ"), root=str(d), font_paths=[])
     out.write_bytes(pdf)

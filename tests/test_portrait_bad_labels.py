@@ -93,3 +93,26 @@ def test_very_long_label_wraps_in_the_pdf(small):
     assert "extraordinairementlong" in text
     # nothing runs off the page: at this font size an A4 line holds well under 200 characters
     assert max(len(line) for line in text.splitlines()) < 200
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")
+@pytest.mark.parametrize("tid", ["hostile", "long"])
+def test_typst_pdfs_print_labels_as_text_and_the_handout_stays_4_pages(small, tid):
+    """The Typst path: a label with markup, quotes, '#', '[' or a 200-character word is text in
+    both PDFs (never Typst code), and « L'essentiel » still fits its 4 pages."""
+    from reports.build import essentiel_pdf
+    from reports.typst_pdf import to_typst
+
+    with duckdb.connect(str(small["db"]), read_only=True) as con:
+        ctx = portrait_context(con, "etiquettes", tid)
+    ctx["build"] = {"build_id": "test", "date_label": "3 décembre 2026"}
+    out = small["root"] / f"{tid}-essentiel.pdf"
+    assert essentiel_pdf(ctx, out) == 4
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    if tid == "hostile":
+        assert '<script>alert("x")</script>' in text
+        source = to_typst(render_portrait(ctx, for_print=True), small["root"])
+        # the label reaches the Typst source only inside a string literal
+        assert '#"<script>alert(\\"x\\")</script>' in source
+    else:
+        assert "extraordinairementlong" in text
