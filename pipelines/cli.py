@@ -173,10 +173,17 @@ def cmd_build(args) -> int:
     try:
         with build_lock(lock_path(work), entry="portraits build (ligne de commande)",
                         wait=float(os.environ.get("PORTRAITS_LOCK_WAIT") or 0)):
-            return _build_locked(args, work)
+            rc = _build_locked(args, work)
     except BuildLocked as exc:
         print(f"portraits: {exc}", file=sys.stderr)
         return 3
+    if rc == 0:  # the sets rendered beyond the default ones, again on the new edition
+        from reports.set_render import remembered
+
+        for set_id in remembered(work.parent / "portrait_sets.txt"):
+            print(f"portraits: nouveau rendu du jeu « {set_id} » sur la nouvelle édition")
+            rc = max(rc, _render(set_id))
+    return rc
 
 
 def _build_locked(args, work: Path) -> int:
@@ -227,10 +234,31 @@ def _build_locked(args, work: Path) -> int:
 
 def cmd_render(args) -> int:
     """One set's portraits (a partition of territory_portraits) through the job render_portraits:
-    batches spread over processes by Dagster's multiprocess executor, then published."""
+    lots spread over processes by Dagster's multiprocess executor, then published. ``all``: every
+    published set, one after the other."""
+    ensure_dagster_home()
+    if args.set_id == "all":
+        import duckdb
+
+        from reports.set_render import RenderError, published_edition
+
+        try:
+            edition = published_edition(Path(os.environ.get("PORTRAITS_OUTPUT_DIR", "output")))
+        except RenderError as exc:
+            print(f"portraits: {exc}", file=sys.stderr)
+            return 2
+        with duckdb.connect(str(edition / "portraits.duckdb"), read_only=True) as con:
+            sets = [r[0] for r in con.execute("select set_id from ref.territory_set order by 1").fetchall()]
+        rc = 0
+        for set_id in sets:
+            rc = max(rc, _render(set_id, batch_size=args.batch_size, processes=args.processes))
+        return rc
+    return _render(args.set_id, args.territory, args.batch_size, args.processes)
+
+
+def _render(set_id: str, territories=None, batch_size: int = 0, processes: int = 0) -> int:
     import duckdb
 
-    ensure_dagster_home()
     from dagster import DagsterInstance, execute_job, reconstructable
 
     from reports.set_render import RenderError, published_edition
@@ -247,22 +275,22 @@ def cmd_render(args) -> int:
         return 2
     with duckdb.connect(str(edition / "portraits.duckdb"), read_only=True) as con:
         sets = [r[0] for r in con.execute("select set_id from ref.territory_set order by 1").fetchall()]
-    if args.set_id not in sets:
-        print(f"portraits: jeu de territoires « {args.set_id} » inconnu ; jeux publiés : {', '.join(sets)}",
+    if set_id not in sets:
+        print(f"portraits: jeu de territoires « {set_id} » inconnu ; jeux publiés : {', '.join(sets)}",
               file=sys.stderr)
         return 2
     instance = DagsterInstance.get()
-    if args.set_id not in instance.get_dynamic_partitions(PORTRAIT_SETS.name):
-        instance.add_dynamic_partitions(PORTRAIT_SETS.name, [args.set_id])
+    if set_id not in instance.get_dynamic_partitions(PORTRAIT_SETS.name):
+        instance.add_dynamic_partitions(PORTRAIT_SETS.name, [set_id])
     run_config = {
         "ops": {"territory_portraits": {"ops": {"plan_portraits": {"config": {
-            "territory_ids": list(args.territory or []), "batch_size": args.batch_size}}}}},
-        "execution": {"config": {"multiprocess": {"max_concurrent": args.processes}}},
+            "territory_ids": list(territories or []), "batch_size": batch_size}}}}},
+        "execution": {"config": {"multiprocess": {"max_concurrent": processes}}},
     }
     result = execute_job(reconstructable(render_portraits_job), instance=instance, raise_on_error=False,
-                         run_config=run_config, tags={"dagster/partition": args.set_id})
+                         run_config=run_config, tags={"dagster/partition": set_id})
     if result.success:
-        print(f"portraits: portraits du jeu « {args.set_id} » publiés sous {out}/portraits/{args.set_id}/ "
+        print(f"portraits: portraits du jeu « {set_id} » publiés sous {out}/portraits/{set_id}/ "
               f"(run {result.run_id})")
         return 0
     print(f"portraits: rendu {result.run_id} en échec ; rien n'a été publié.", file=sys.stderr)
@@ -412,7 +440,7 @@ def main(argv=None) -> int:
     r = sub.add_parser("render", help="render (again) one set's portraits on the published edition "
                                       "(Dagster job render_portraits, one partition per set) and publish them")
     r.add_argument("set_id", help="commune, epci, zone_emploi, bassin_vie, bassin_bmo, departement, region, "
-                                  "clpe or a coordinators' set")
+                                  "clpe, a coordinators' set, or all (every published set)")
     r.add_argument("--territory", action="append", metavar="ID", help="only this territory (repeatable)")
     r.add_argument("--batch-size", type=int, default=0, help="territories per step (default: automatic)")
     r.add_argument("--processes", type=int, default=0, help="steps at once (default: one per core)")

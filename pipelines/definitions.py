@@ -7,12 +7,11 @@ from dagster import AssetSelection, Definitions, define_asset_job, in_process_ex
 from .assets.directory import reception_points
 from .assets.ingest import SOURCE_ASSETS
 from .assets.portraits import catalogue_page, portrait_files, published_database, published_outputs
-from .assets.rendering import PORTRAIT_SETS, territory_portraits
+from .assets.rendering import territory_portraits
 from .assets.warehouse import indicator_observations, ref_geography, territory_sets
 from .checks import ALL_CHECKS
-from .executors import render_executor
 from .resources import PortraitsSettings
-from .schedules import FAMILY_JOBS, REFRESH_TERRITORIES, SCHEDULES, SENSORS
+from .schedules import FAMILY_JOBS, REFRESH_TERRITORIES, RENDER_PORTRAITS, SCHEDULES, SENSORS
 
 ALL_ASSETS = [*SOURCE_ASSETS, ref_geography, territory_sets, reception_points, indicator_observations,
               published_database, portrait_files, catalogue_page, published_outputs, territory_portraits]
@@ -27,21 +26,10 @@ build_all = define_asset_job(
                 "and publish output/ (the same graph as the UI shows).",
 )
 
-# One set's portraits (a partition of territory_portraits) on the published edition, batches spread
-# by Dagster's executor: processes here, a Dask cluster or Kubernetes pods by configuration (README).
-render_portraits = define_asset_job(
-    "render_portraits",
-    selection=AssetSelection.assets(territory_portraits),
-    partitions_def=PORTRAIT_SETS,
-    executor_def=render_executor,
-    description="Render the portraits of one set of territories (one partition per set) on the published "
-                "edition, in batches spread over processes, then publish them.",
-)
-
 defs = Definitions(
     assets=ALL_ASSETS,
     asset_checks=ALL_CHECKS,
-    jobs=[build_all, render_portraits, *FAMILY_JOBS.values(), REFRESH_TERRITORIES],
+    jobs=[build_all, RENDER_PORTRAITS, *FAMILY_JOBS.values(), REFRESH_TERRITORIES],
     schedules=SCHEDULES,
     sensors=SENSORS,
     resources={"settings": PortraitsSettings(), "render_settings": PortraitsSettings(lock=False)},

@@ -16,12 +16,15 @@ Each family job refreshes its source assets and everything downstream, up to pub
 import os
 from pathlib import Path
 
-from dagster import (AssetSelection, DefaultScheduleStatus, DefaultSensorStatus, RunRequest, ScheduleDefinition,
-                     SensorEvaluationContext, SkipReason, define_asset_job, in_process_executor, sensor)
+from dagster import (AssetSelection, DagsterRunStatus, DefaultScheduleStatus, DefaultSensorStatus, RunRequest,
+                     RunStatusSensorContext, ScheduleDefinition, SensorEvaluationContext, SkipReason,
+                     define_asset_job, in_process_executor, run_status_sensor, sensor)
 
 from sources import catalog, dataset, freshness
 
 from .assets.ingest import ASSET_BY_DATASET
+from .assets.rendering import PORTRAIT_SETS
+from .executors import render_executor
 
 # the partitioned rendering asset has its own job (render_portraits); never in an unpartitioned one
 RENDERING = AssetSelection.assets("territory_portraits")
@@ -48,6 +51,17 @@ REFRESH_TERRITORIES = define_asset_job(
     executor_def=in_process_executor,
     description="Rebuild territories, directory, indicators and portraits from the raw tables already "
                 "loaded (after a changed territory definition or corrections file), then publish.")
+
+# One set's portraits (a partition of territory_portraits) on the published edition, lots spread
+# by Dagster's executor: processes here, a Dask cluster or Kubernetes pods by configuration (README).
+RENDER_PORTRAITS = define_asset_job(
+    "render_portraits",
+    selection=RENDERING,
+    partitions_def=PORTRAIT_SETS,
+    executor_def=render_executor,
+    description="Render the portraits of one set of territories (one partition per set) on the published "
+                "edition, in lots spread by the executor, then publish them.",
+)
 
 SCHEDULES = [
     ScheduleDefinition(name=f"{name}_schedule", job=FAMILY_JOBS[name], cron_schedule=cron,
@@ -152,4 +166,24 @@ def local_definitions_sensor(context: SensorEvaluationContext):
     return RunRequest(run_key=fp, tags={"reason": "local definition or corrections file changed"})
 
 
-SENSORS = [official_files_sensor, local_definitions_sensor]
+
+
+@run_status_sensor(name="rendered_sets_after_build", run_status=DagsterRunStatus.SUCCESS,
+                   request_job=RENDER_PORTRAITS, default_status=DefaultSensorStatus.STOPPED,
+                   description="After a build that published a new edition, renders again the sets once "
+                               "rendered through territory_portraits (var/portrait_sets.txt): until then "
+                               "they keep the portraits of the previous edition.")
+def rendered_sets_after_build(context: RunStatusSensorContext):
+    if context.dagster_run.job_name == RENDER_PORTRAITS.name:
+        return SkipReason("a rendering, not a build")
+    from reports.set_render import remembered
+
+    from .resources import PortraitsSettings
+
+    sets = remembered(PortraitsSettings().rendered_sets_path())
+    if not sets:
+        return SkipReason("no set rendered beyond the default ones")
+    return [RunRequest(run_key=f"{context.dagster_run.run_id}:{s}", partition_key=s) for s in sets]
+
+
+SENSORS = [official_files_sensor, local_definitions_sensor, rendered_sets_after_build]

@@ -176,3 +176,32 @@ def remembered(path: Path) -> list[str]:
     if not path.is_file():
         return []
     return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def carry_over(con, output_dir: Path, build_dir: Path, set_ids: list[str]) -> dict[str, int]:
+    """The published portraits of ``set_ids`` into the new build, as they are (hard links), for
+    the territories the set still has; returns how many per set. Each portrait keeps its own date
+    and figures until ``territory_portraits`` renders the set again on the new edition."""
+    edition = publication.current_edition(Path(output_dir))
+    done: dict[str, int] = {}
+    if edition is None:
+        return done
+    for set_id in set_ids:
+        src = edition / "portraits" / set_id
+        if not src.is_dir():
+            continue
+        keep = {r[0] for r in con.execute("select territory_id from ref.territory where set_id = ?",
+                                          [set_id]).fetchall()}
+        n = 0
+        for tdir in sorted(p for p in src.iterdir() if p.is_dir() and p.name in keep):
+            dst = Path(build_dir) / "portraits" / set_id / tdir.name
+            dst.mkdir(parents=True, exist_ok=True)
+            for f in tdir.iterdir():
+                if f.is_file():
+                    try:
+                        os.link(f, dst / f.name)
+                    except OSError:
+                        shutil.copy2(f, dst / f.name)
+            n += 1
+        done[set_id] = n
+    return done

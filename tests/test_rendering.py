@@ -97,6 +97,13 @@ def test_the_smallest_commune_gets_a_true_portrait_alone(project):
     assert set_render.remembered(project / "var" / "portrait_sets.txt") == ["commune"]
     mat = [e for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"]
     assert mat and mat[0].event_specific_data.materialization.partition == "commune"
+    # the next build carries this set's published portraits over (hard links) until the job
+    # renders it again on the new edition
+    build = project / "var" / "next-build"
+    with duckdb.connect(str(after / "portraits.duckdb"), read_only=True) as con:
+        assert set_render.carry_over(con, project / "output", build, ["commune", "epci"]) == {"commune": 1}
+    carried = build / "portraits" / "commune" / tid / "portrait.pdf"
+    assert carried.stat().st_ino == (folder / "portrait.pdf").stat().st_ino
 
 
 def test_a_failing_portrait_fails_its_run_names_it_and_publishes_nothing(project, monkeypatch):

@@ -58,20 +58,24 @@ def published_database(context: AssetExecutionContext, settings: PortraitsSettin
 
 @asset(group_name="portraits", deps=[published_database], kinds={"html", "pdf"})
 def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) -> MaterializeResult:
-    """For every territory of every set flagged for portraits (``clpe`` and coordinators' sets, and
-    the sets once rendered through ``territory_portraits``, listed in ``var/portrait_sets.txt``):
+    """For every territory of every set flagged for portraits (``clpe`` and coordinators' sets):
     ``portraits/<set_id>/<territory_id>/portrait.html``, ``portrait.pdf``, ``essentiel.pdf`` (4
     pages) and ``indicateurs.csv`` (``;``-separated, UTF-8 with BOM) in the build directory; the
-    directory's exports and the networks' confirmation sheets (``annuaire/``). Keyed by content: a territory whose
+    directory's exports and the networks' confirmation sheets (``annuaire/``). The sets rendered
+    through ``territory_portraits`` (``var/portrait_sets.txt``) keep their published portraits
+    (territories still in the set), to be rendered again by that job. Keyed by content: a territory whose
     portrait would not change (same data, definition, template) reuses the published files, so a
     rebuild renders only the territories affected by a change."""
     build_dir = settings.build_path()
     db = build_dir / "portraits.duckdb"
-    remembered = set_render.remembered(settings.rendered_sets_path())
     with duckdb.connect(str(db), read_only=True) as con:
         sets = [r[0] for r in con.execute(
-            "select set_id from ref.territory_set where portraits or list_contains(?, set_id) order by set_id",
-            [sorted(remembered)]).fetchall()]
+            "select set_id from ref.territory_set where portraits order by set_id").fetchall()]
+        # the sets rendered through territory_portraits keep their published portraits until
+        # that job renders them again on this edition (portraits render, or the sensor after a build)
+        carried = set_render.carry_over(con, settings.output_path(), build_dir,
+                                        [s for s in set_render.remembered(settings.rendered_sets_path())
+                                         if s not in sets])
     info = _build_info(context)
     results = []
     t0 = time.perf_counter()
@@ -107,6 +111,7 @@ def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) 
         "geojson_files": len(geojson),
         "directory_export_files": len(annuaire),
         "confirmation_sheet_files": len(sheets),
+        "carried_over": MetadataValue.json(carried),
     })
 
 
