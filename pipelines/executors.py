@@ -57,11 +57,20 @@ def _dask_without_partition_record(executor_instance):
     return executor_instance
 
 
+# Processes are forked from a server that has imported these once: a lot step starts in about
+# 0.3 s instead of the 2-3 s of a fresh interpreter importing Dagster, the definitions and the
+# rendering libraries (multiprocess's default ``spawn``).
+PRELOAD = ["pipelines.jobs", "reports.set_render", "reports.sections", "reports.typst_pdf", "geopandas",
+           "matplotlib.backends.backend_agg", "typst"]
+
+
 @executor(name="render_executor", config_schema=Field(SCHEMA, default_value={"multiprocess": {}}),
           requirements=multiple_process_executor_requirements())
 def render_executor(init_context: InitExecutorContext):
     (kind, config), = init_context.executor_config.items()
     inner = _engine(kind)
+    if kind == "multiprocess" and not (config or {}).get("start_method"):
+        config = {**(config or {}), "start_method": {"forkserver": {"preload_modules": PRELOAD}}}
     if kind != "multiprocess":  # checked against the engine's own schema, its defaults applied
         result = process_config(inner.config_schema.config_type, config or {})
         if not result.success:

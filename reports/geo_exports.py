@@ -40,15 +40,24 @@ def _feature_collection(gdf: gpd.GeoDataFrame, precision: int = 5) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def write_set(con, root: Path, set_id: str, *, per_territory: bool = False) -> list[Path]:
+def write_set(con, root: Path, set_id: str, *, per_territory: bool = False, territory_ids=None,
+              set_file: bool = True) -> list[Path]:
+    """``territoires/<set_id>.geojson`` (unless ``set_file`` is false) and, with
+    ``per_territory``, ``territoire.geojson`` in each portrait folder of the set (or of
+    ``territory_ids`` only)."""
     gdf = territories_gdf(con, set_id)
-    out = root / "territoires" / f"{set_id}.geojson"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(_feature_collection(gdf), ensure_ascii=False), encoding="utf-8")
-    written = [out]
+    written = []
+    if set_file:
+        out = root / "territoires" / f"{set_id}.geojson"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(_feature_collection(gdf), ensure_ascii=False), encoding="utf-8")
+        written.append(out)
     if per_territory:
+        wanted = set(territory_ids) if territory_ids is not None else None
         for i in range(len(gdf)):
             one = gdf.iloc[[i]]
+            if wanted is not None and one["territory_id"].iloc[0] not in wanted:
+                continue
             d = root / "portraits" / set_id / one["territory_id"].iloc[0]
             if d.is_dir():
                 p = d / "territoire.geojson"

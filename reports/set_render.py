@@ -153,7 +153,8 @@ def publish_set(edition: Path, work: Path, set_id: str, rendered: list[dict], *,
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copytree(work / "portraits" / set_id / tid, dst)
     with duckdb.connect(str(build_dir / editions.DB_NAME), read_only=True) as con:
-        geo_exports.write_set(con, build_dir, set_id, per_territory=True)
+        # the set's outlines are already in the edition (same database): the new folders only
+        geo_exports.write_set(con, build_dir, set_id, per_territory=True, territory_ids=ids, set_file=False)
         formation_exports.write_exports(con, build_dir, set_id, sorted(ids))
         site.render_catalogue(con, build_dir, build)
     # the same edition (same database), with more portraits: a folder of its own
