@@ -178,11 +178,13 @@ def cmd_build(args) -> int:
         print(f"portraits: {exc}", file=sys.stderr)
         return 3
     if rc == 0:  # the sets rendered beyond the default ones, again on the new edition
-        from reports.set_render import remembered
+        from reports.set_render import to_render_again
 
-        for set_id in remembered(work.parent / "portrait_sets.txt"):
-            print(f"portraits: nouveau rendu du jeu « {set_id} » sur la nouvelle édition")
-            rc = max(rc, _render(set_id))
+        out = Path(os.environ.get("PORTRAITS_OUTPUT_DIR", "output"))
+        for set_id, ids in to_render_again(work.parent / "portrait_sets.txt", out):
+            print(f"portraits: nouveau rendu du jeu « {set_id} »"
+                  + (f" ({len(ids)} territoire(s))" if ids else "") + " sur la nouvelle édition")
+            rc = max(rc, _render(set_id, ids))
     return rc
 
 

@@ -176,14 +176,18 @@ def local_definitions_sensor(context: SensorEvaluationContext):
 def rendered_sets_after_build(context: RunStatusSensorContext):
     if context.dagster_run.job_name == RENDER_PORTRAITS.name:
         return SkipReason("a rendering, not a build")
-    from reports.set_render import remembered
+    from reports.set_render import to_render_again
 
     from .resources import PortraitsSettings
 
-    sets = remembered(PortraitsSettings().rendered_sets_path())
-    if not sets:
+    settings = PortraitsSettings()
+    again = to_render_again(settings.rendered_sets_path(), settings.output_path())
+    if not again:
         return SkipReason("no set rendered beyond the default ones")
-    return [RunRequest(run_key=f"{context.dagster_run.run_id}:{s}", partition_key=s) for s in sets]
+    return [RunRequest(run_key=f"{context.dagster_run.run_id}:{s}", partition_key=s,
+                       run_config={"ops": {"territory_portraits": {"ops": {"plan_portraits": {"config": {
+                           "territory_ids": ids or []}}}}}})
+            for s, ids in again]
 
 
 SENSORS = [official_files_sensor, local_definitions_sensor, rendered_sets_after_build]

@@ -163,20 +163,46 @@ def publish_set(edition: Path, work: Path, set_id: str, rendered: list[dict], *,
     return {"edition_folder": folder, "portraits": len(ids), "set_id": set_id}
 
 
-def remember(path: Path, set_id: str) -> None:
-    """``set_id`` joins the sets whose portraits every later build renders again (``path``:
-    ``var/portrait_sets.txt`` beside the working database)."""
-    sets = set(remembered(path))
-    if set_id in sets:
-        return
+def remember(path: Path, set_id: str, whole: bool = True) -> None:
+    """``set_id`` joins the sets every later build renders again (``path``:
+    ``var/portrait_sets.txt`` beside the working database): the whole set, or (``whole`` false,
+    a render of some territories) only the territories whose portraits are published."""
+    sets = _read(path)
+    sets[set_id] = sets.get(set_id, False) or whole
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(f"{s}\n" for s in sorted(sets | {set_id})), encoding="utf-8")
+    path.write_text("".join(f"{s}{'' if w else ' part'}\n" for s, w in sorted(sets.items())), encoding="utf-8")
+
+
+def _read(path: Path) -> dict[str, bool]:
+    if not path.is_file():
+        return {}
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if parts:
+            out[parts[0]] = parts[1:2] != ["part"]
+    return out
 
 
 def remembered(path: Path) -> list[str]:
-    if not path.is_file():
-        return []
-    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """The remembered set ids (see :func:`remember`)."""
+    return sorted(_read(path))
+
+
+def to_render_again(path: Path, output_dir: Path) -> list[tuple[str, list[str] | None]]:
+    """After a build: each remembered set with ``None`` (the whole set) or the territories whose
+    portraits the new edition carries (a set of which only some territories were rendered)."""
+    edition = publication.current_edition(Path(output_dir))
+    out = []
+    for set_id, whole in sorted(_read(path).items()):
+        if whole:
+            out.append((set_id, None))
+            continue
+        folder = edition / "portraits" / set_id if edition else None
+        ids = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder and folder.is_dir() else []
+        if ids:
+            out.append((set_id, ids))
+    return out
 
 
 def carry_over(con, output_dir: Path, build_dir: Path, set_ids: list[str]) -> dict[str, int]:

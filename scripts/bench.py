@@ -38,12 +38,16 @@ PORTRAITS = str(Path(sys.executable).parent / "portraits")
 
 
 def measure(cmd: list[str], cwd: Path, env: dict) -> dict:
-    """Wall, CPU (user+system of the tree) and peak memory of the tree of one command."""
+    """Wall, CPU (user+system of the command and every descendant it waited for, from the kernel's
+    accounting) and peak memory of the tree of one command."""
+    import resource
+
     import psutil
 
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    peak, cpu, stop = [0], {}, threading.Event()
+    peak, stop = [0], threading.Event()
 
     def sample():
         root = psutil.Process(proc.pid)
@@ -52,12 +56,13 @@ def measure(cmd: list[str], cwd: Path, env: dict) -> dict:
                 tree = [root, *root.children(recursive=True)]
                 rss = 0
                 for p in tree:
-                    try:
-                        rss += p.memory_info().rss
-                        t = p.cpu_times()
-                        cpu[p.pid] = t.user + t.system + t.children_user + t.children_system
-                    except psutil.Error:
-                        pass
+                    try:  # proportional set size: pages shared by forked processes counted once
+                        rss += p.memory_full_info().pss
+                    except (psutil.Error, AttributeError):
+                        try:
+                            rss += p.memory_info().rss
+                        except psutil.Error:
+                            pass
                 peak[0] = max(peak[0], rss)
             except psutil.Error:
                 pass
@@ -71,7 +76,9 @@ def measure(cmd: list[str], cwd: Path, env: dict) -> dict:
     th.join()
     if proc.returncode != 0:
         raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}\n{err[-3000:]}")
-    return {"wall": wall, "cpu": sum(cpu.values()), "peak_mib": peak[0] / 2**20}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall": wall, "cpu": cpu, "peak_mib": peak[0] / 2**20}
 
 
 def project_env(root: Path) -> dict:
@@ -251,19 +258,22 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3, help="runs per measure (median); default 3")
     ap.add_argument("--quick", action="store_true", help="one run each, and not every geography")
     ap.add_argument("--keep", help="work in this folder and keep it")
+    ap.add_argument("--only", help="comma-separated targets to measure (1-5); the build of target 1 "
+                                   "always runs once, since the others start from it")
     args = ap.parse_args()
     if not os.environ.get("PORTRAITS_MIRROR_DIR"):
         print("PORTRAITS_MIRROR_DIR is not set: the benchmark reads the mirror (run it through make bench)",
               file=sys.stderr)
         return 2
     runs = 1 if args.quick else args.runs
+    only = {int(x) for x in args.only.split(",")} if args.only else {1, 2, 3, 4, 5}
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="portraits-bench-"))
     root.mkdir(parents=True, exist_ok=True)
     med = statistics.median
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
           f"{runs} run(s) per measure, medians of whole processes")
     try:
-        builds = full_build(root, runs)
+        builds = full_build(root, runs if 1 in only else 1)
         wall = med(r["wall"] for r in builds)
         line(1, "clean full regional build (portraits build: 20 clpe portraits, database, catalogue)",
              f"{wall:.1f} s wall, {med(r['cpu'] for r in builds):.0f} s CPU, peak {max(r['peak_mib'] for r in builds):.0f} MiB",
@@ -274,12 +284,13 @@ def main() -> int:
         print(f"   one portrait, stage by stage (median of 8, one process, {os.environ.get('PORTRAITS_PDF_ENGINE') or 'typst'}): "
               + ", ".join(f"{k} {v:.2f} s ({100 * v / total:.0f} %)" for k, v in stages.items())
               + f"; total {total:.2f} s")
-        cost, big, small = marginal(root, runs)
-        line(2, "marginal cost of one more portrait (render 40 − render 8 communes) / 32",
-             f"{cost:.2f} s wall (40: {med(r['wall'] for r in big):.1f} s, 8: {med(r['wall'] for r in small):.1f} s)",
-             cost <= 0.3, "floor: the charts and maps drawn by Matplotlib (about 0.8 s of CPU of the 1.6 s a "
+        if 2 in only:
+            cost, big, small = marginal(root, runs)
+            line(2, "marginal cost of one more portrait (render 40 − render 8 communes) / 32",
+                 f"{cost:.2f} s wall (40: {med(r['wall'] for r in big):.1f} s, 8: {med(r['wall'] for r in small):.1f} s)",
+                 cost <= 0.3, "floor: the charts and maps drawn by Matplotlib (about 0.8 s of CPU of the 1.6 s a "
                            "portrait costs), over 2 cores" if cost > 0.3 else "")
-        if not args.quick:
+        if not args.quick and 3 in only:
             geo_root = root / "geographies"
             clean(geo_root)
             shutil.copytree((root / "output").resolve(), geo_root / "output.editions" / (root / "output").resolve().name)
@@ -292,12 +303,14 @@ def main() -> int:
                  "floor: CPU per portrait × portraits / 2 cores" if total["wall"] > 450 else "")
             for set_id, r in per_set.items():
                 print(f"   {set_id:12s} {r['n']:5d} portraits  {r['wall']:7.1f} s  peak {r['peak_mib']:.0f} MiB")
-        redef = redefinition(root, runs)
-        wall = med(r["wall"] for r in redef)
-        line(4, "one territory redefined → republished (portraits build --skip-ingest)",
-             f"{wall:.1f} s wall", wall <= 5,
-             "floor: territories, indicators, database staging and catalogue are rebuilt for every set, "
-             "plus the process start" if wall > 5 else "")
+        if 4 in only:
+            (root / "var" / "portrait_sets.txt").unlink(missing_ok=True)  # the renders of target 2 aside
+            redef = redefinition(root, runs)
+            wall = med(r["wall"] for r in redef)
+            line(4, "one territory redefined → republished (portraits build --skip-ingest)",
+                 f"{wall:.1f} s wall", wall <= 5,
+                 "floor: territories, indicators, database staging and catalogue are rebuilt for every set, "
+                 "plus the process start" if wall > 5 else "")
         growth = aggregation(root / "var" / "work.duckdb")
         last = growth[-1]
         line(5, f"aggregation on {last[1]:,} communes (region replicated {last[0]} times)".replace(",", " "),

@@ -94,7 +94,10 @@ def test_the_smallest_commune_gets_a_true_portrait_alone(project):
         assert new.read_bytes() == old.read_bytes()
     catalogue = (after / "index.html").read_text(encoding="utf-8")
     assert f"portraits/commune/{tid}/portrait.html" in catalogue
-    assert set_render.remembered(project / "var" / "portrait_sets.txt") == ["commune"]
+    remembered = project / "var" / "portrait_sets.txt"
+    assert set_render.remembered(remembered) == ["commune"]
+    # only that territory is rendered again after the next build, not the 1,228 communes
+    assert set_render.to_render_again(remembered, project / "output") == [("commune", [tid])]
     mat = [e for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"]
     assert mat and mat[0].event_specific_data.materialization.partition == "commune"
     # the next build carries this set's published portraits over (hard links) until the job

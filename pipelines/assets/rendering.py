@@ -98,7 +98,7 @@ def publish_portraits(context: OpExecutionContext, render_settings: PortraitsSet
             done = set_render.publish_set(edition, work, set_id, results, whole_set=results[0]["whole_set"],
                                           build_dir=render_settings.build_path(),
                                           output_dir=render_settings.output_path(), build=_build_info(context))
-            set_render.remember(render_settings.rendered_sets_path(), set_id)
+            set_render.remember(render_settings.rendered_sets_path(), set_id, whole=results[0]["whole_set"])
     except set_render.RenderError as exc:
         raise Failure(description=str(exc)) from None
     finally:
