@@ -214,7 +214,6 @@ def _build_locked(args, work: Path) -> int:
     from dagster import DagsterInstance, execute_job, reconstructable
 
     from .jobs import build_all_job, refresh_territories_job
-    from .report import failure_reasons
     from .resources import release_dead_runs
 
     instance = DagsterInstance.get()
@@ -223,12 +222,19 @@ def _build_locked(args, work: Path) -> int:
         print(f"portraits: la construction {run_id} avait été interrompue ; ses créneaux sont libérés",
               file=sys.stderr)
     result = execute_job(reconstructable(job), instance=instance, raise_on_error=False)
+    out = os.environ.get("PORTRAITS_OUTPUT_DIR", "output")
+    return _outcome(result, f"build {result.run_id} succeeded; published under {out}/ (catalogue: {out}/index.html)",
+                    f"build {result.run_id} FAILED; nothing was published.")
+
+
+def _outcome(result, success: str, failure: str) -> int:
+    """Print a run's outcome (and, when it failed, one line per reason); its exit status."""
+    from .report import failure_reasons
+
     if result.success:
-        out = os.environ.get("PORTRAITS_OUTPUT_DIR", "output")
-        print(f"portraits: build {result.run_id} succeeded; published under {out}/ "
-              f"(catalogue: {out}/index.html)")
+        print(f"portraits: {success}")
         return 0
-    print(f"portraits: build {result.run_id} FAILED; nothing was published.", file=sys.stderr)
+    print(f"portraits: {failure}", file=sys.stderr)
     for reason in failure_reasons(result.all_events):
         print(f"  {reason}", file=sys.stderr)
     return 1
@@ -267,7 +273,6 @@ def _render(set_id: str, territories=None, batch_size: int = 0, processes: int =
 
     from .assets.rendering import PORTRAIT_SETS
     from .jobs import render_portraits_job
-    from .report import failure_reasons
 
     out = Path(os.environ.get("PORTRAITS_OUTPUT_DIR", "output"))
     try:
@@ -291,14 +296,8 @@ def _render(set_id: str, territories=None, batch_size: int = 0, processes: int =
     }
     result = execute_job(reconstructable(render_portraits_job), instance=instance, raise_on_error=False,
                          run_config=run_config, tags={"dagster/partition": set_id})
-    if result.success:
-        print(f"portraits: portraits du jeu « {set_id} » publiés sous {out}/portraits/{set_id}/ "
-              f"(run {result.run_id})")
-        return 0
-    print(f"portraits: rendu {result.run_id} en échec ; rien n'a été publié.", file=sys.stderr)
-    for reason in failure_reasons(result.all_events):
-        print(f"  {reason}", file=sys.stderr)
-    return 1
+    return _outcome(result, f"portraits du jeu « {set_id} » publiés sous {out}/portraits/{set_id}/ (run {result.run_id})",
+                    f"rendu {result.run_id} en échec ; rien n'a été publié.")
 
 
 class ReferenceUnavailable(Exception):
