@@ -51,3 +51,15 @@ def test_every_data_text_is_a_string_literal(tmp_path):
     assert "panic" not in code and "gras" not in code and "commentaire" not in code
     assert 'link("javascript' not in source and "<inexistant>" not in source
     assert "<x> <y>" not in source  # an id that is not a valid label gets no label
+
+
+def test_the_engine_is_a_setting(tmp_path, monkeypatch):
+    from reports import render
+
+    monkeypatch.setenv("PORTRAITS_PDF_ENGINE", "weasyprint")
+    assert render.portrait_pdf(PAGE, tmp_path / "w.pdf") >= 1  # the CSS paged-media path still works
+    text = subprocess.run(["pdftotext", str(tmp_path / "w.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "Titre à id bizarre" in text
+    monkeypatch.setenv("PORTRAITS_PDF_ENGINE", "latex")
+    with pytest.raises(ValueError, match="moteur PDF inconnu"):
+        render.portrait_pdf(PAGE, tmp_path / "x.pdf")
