@@ -269,7 +269,7 @@ def _render(set_id: str, territories=None, batch_size: int = 0, processes: int =
 
     from dagster import DagsterInstance, execute_job, reconstructable
 
-    from reports.set_render import RenderError, published_edition
+    from reports.set_render import RenderError, plan, published_edition
 
     from .assets.rendering import PORTRAIT_SETS
     from .jobs import render_portraits_job
@@ -285,6 +285,11 @@ def _render(set_id: str, territories=None, batch_size: int = 0, processes: int =
     if set_id not in sets:
         print(f"portraits: jeu de territoires « {set_id} » inconnu ; jeux publiés : {', '.join(sets)}",
               file=sys.stderr)
+        return 2
+    try:  # unknown territories or too many: said here, in French, before any run starts
+        plan(edition, set_id, territories or None, batch_size)
+    except RenderError as exc:
+        print(f"portraits: {exc}", file=sys.stderr)
         return 2
     instance = DagsterInstance.get()
     if set_id not in instance.get_dynamic_partitions(PORTRAIT_SETS.name):

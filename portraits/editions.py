@@ -49,7 +49,8 @@ def _archives_kept() -> int:
 ARCHIVES_KEPT = _archives_kept()
 
 
-def _link_or_copy(src: Path, dst: Path) -> None:
+def link_or_copy(src: Path, dst: Path) -> None:
+    """A hard link (same file system: no bytes copied), else a copy."""
     dst.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.link(src, dst)
@@ -76,7 +77,7 @@ def archive_previous(previous_output: Path | None, build_dir: Path, *, kept: int
             break
         if not _EDITION.match(edition_id) or edition_id in done:
             continue
-        _link_or_copy(db, build_dir / ARCHIVES / edition_id / DB_NAME)
+        link_or_copy(db, build_dir / ARCHIVES / edition_id / DB_NAME)
         done.append(edition_id)
     return done
 

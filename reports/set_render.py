@@ -120,17 +120,12 @@ def _copy_edition(edition: Path, build_dir: Path, replaced: set[str]) -> None:
         dst = build_dir / rel
         if src.is_dir():
             dst.mkdir(parents=True, exist_ok=True)
-            continue
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        linked = (parts[0] in ("editions", "parquet") or rel.name == editions.DB_NAME
-                  or (parts[0] == "portraits" and src.suffix in (".pdf", ".html")))
-        if linked:
-            try:
-                os.link(src, dst)
-                continue
-            except OSError:
-                pass
-        shutil.copy2(src, dst)
+        elif (parts[0] in ("editions", "parquet") or rel.name == editions.DB_NAME
+              or (parts[0] == "portraits" and src.suffix in (".pdf", ".html"))):
+            editions.link_or_copy(src, dst)
+        else:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
 
 
 def publish_set(edition: Path, work: Path, set_id: str, rendered: list[dict], *, whole_set: bool,
@@ -222,13 +217,9 @@ def carry_over(con, output_dir: Path, build_dir: Path, set_ids: list[str]) -> di
         n = 0
         for tdir in sorted(p for p in src.iterdir() if p.is_dir() and p.name in keep):
             dst = Path(build_dir) / "portraits" / set_id / tdir.name
-            dst.mkdir(parents=True, exist_ok=True)
             for f in tdir.iterdir():
                 if f.is_file():
-                    try:
-                        os.link(f, dst / f.name)
-                    except OSError:
-                        shutil.copy2(f, dst / f.name)
+                    editions.link_or_copy(f, dst / f.name)
             n += 1
         done[set_id] = n
     return done

@@ -11,15 +11,11 @@ from portraits import contract, editions, publication, warehouse
 from reports import build as report_build
 from reports import annuaire_exports, formation_exports, geo_exports
 from reports import chartcache, confirmation_exports, set_render, site
-from reports.formatting import long_date
 
 from ..resources import PortraitsSettings
+from . import build_info
 from .rendering import PORTRAIT_SETS
 from .warehouse import indicator_observations
-
-
-def _build_info(context: AssetExecutionContext) -> dict:
-    return {"build_id": context.run_id, "date_label": long_date(warehouse.now())}
 
 
 @asset(group_name="portraits", pool="duckdb_writer", deps=[indicator_observations], kinds={"duckdb"})
@@ -76,7 +72,7 @@ def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) 
         carried = set_render.carry_over(con, settings.output_path(), build_dir,
                                         [s for s in set_render.remembered(settings.rendered_sets_path())
                                          if s not in sets])
-    info = _build_info(context)
+    info = build_info(context)
     results = []
     t0 = time.perf_counter()
     charts_dir = settings.cache_path() / "charts"
@@ -121,7 +117,7 @@ def catalogue_page(context: AssetExecutionContext, settings: PortraitsSettings) 
     a search box, the build date and the data vintages. Works from the files alone."""
     build_dir = settings.build_path()
     with duckdb.connect(str(build_dir / "portraits.duckdb"), read_only=True) as con:
-        out = site.render_catalogue(con, build_dir, _build_info(context))
+        out = site.render_catalogue(con, build_dir, build_info(context))
     return MaterializeResult(metadata={"path": str(out)})
 
 

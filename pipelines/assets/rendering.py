@@ -26,6 +26,7 @@ from dagster import (Config, DynamicPartitionsDefinition, Failure, In, OpExecuti
 from reports import set_render
 
 from ..resources import PortraitsSettings
+from . import build_info
 
 PORTRAIT_SETS = DynamicPartitionsDefinition(name="portrait_set")
 LOTS = 8  # steps per set at most: the parallelism a set can get (a Dask cluster of 8 workers)
@@ -41,13 +42,6 @@ class RenderConfig(Config):
 
 def _work_dir(settings: PortraitsSettings, run_id: str) -> Path:
     return settings.build_path().parent / "render" / run_id
-
-
-def _build_info(context) -> dict:
-    from portraits import warehouse
-    from reports.formatting import long_date
-
-    return {"build_id": context.run_id, "date_label": long_date(warehouse.now())}
 
 
 @op(out={f"lot_{i}": Out(dict) for i in range(1, LOTS + 1)})
@@ -74,7 +68,7 @@ def render_portrait_lot(context: OpExecutionContext, render_settings: PortraitsS
     """One batch of portraits (HTML, PDF, essentiel, CSV) into the run's folder."""
     try:
         results = set_render.render_batch(Path(batch["edition"]), batch["set_id"], batch["ids"],
-                                          _work_dir(render_settings, context.run_id), _build_info(context),
+                                          _work_dir(render_settings, context.run_id), build_info(context),
                                           chart_cache=render_settings.cache_path() / "charts", log=context.log.info)
     except set_render.RenderError as exc:
         raise Failure(description=str(exc)) from None
@@ -97,7 +91,7 @@ def publish_portraits(context: OpExecutionContext, render_settings: PortraitsSet
         with build_lock(render_settings.lock_path(), entry=f"rendu {set_id} (run {context.run_id})", wait=60):
             done = set_render.publish_set(edition, work, set_id, results, whole_set=results[0]["whole_set"],
                                           build_dir=render_settings.build_path(),
-                                          output_dir=render_settings.output_path(), build=_build_info(context))
+                                          output_dir=render_settings.output_path(), build=build_info(context))
             set_render.remember(render_settings.rendered_sets_path(), set_id, whole=results[0]["whole_set"])
     except set_render.RenderError as exc:
         raise Failure(description=str(exc)) from None
