@@ -61,7 +61,7 @@ def _dask_without_partition_record(executor_instance):
 # 0.3 s instead of the 2-3 s of a fresh interpreter importing Dagster, the definitions and the
 # rendering libraries (multiprocess's default ``spawn``).
 PRELOAD = ["pipelines.jobs", "reports.set_render", "reports.sections", "reports.typst_pdf", "geopandas",
-           "matplotlib.backends.backend_agg", "typst"]
+           "typst"]
 
 
 @executor(name="render_executor", config_schema=Field(SCHEMA, default_value={"multiprocess": {}}),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import time
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import chartcache, render
+from . import render
 from portraits import editions
 from portraits.safety import spreadsheet_csv
 
@@ -93,6 +94,18 @@ def _rendering_code_digest() -> str:
     return h.hexdigest()
 
 
+def canonical(obj):
+    """Floats to 12 significant digits (sums of floats vary in their last bits from one build to
+    the next; no portrait shows a difference that small), through lists, tuples and dicts."""
+    if isinstance(obj, float):
+        return float(f"{obj:.12g}")
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(canonical(v) for v in obj)
+    if isinstance(obj, dict):
+        return {k: canonical(v) for k, v in obj.items()}
+    return obj
+
+
 def content_fingerprint(ctx: dict, csv_bytes: bytes) -> str:
     """SHA-256 of the rendering code, the portrait's context (without the build stamp; floats to
     12 significant digits) and its CSV. Cheaper than rendering the HTML to compare it, and it
@@ -100,7 +113,7 @@ def content_fingerprint(ctx: dict, csv_bytes: bytes) -> str:
     time, no set description (see reports.portrait.portrait_context)."""
     h = hashlib.sha256(_rendering_code_digest().encode())
     # JSON, not pickle: a pickle also encodes which equal objects are shared, which varies
-    h.update(json.dumps(chartcache.canonical({k: v for k, v in ctx.items() if k != "build"}), default=repr,
+    h.update(json.dumps(canonical({k: v for k, v in ctx.items() if k != "build"}), default=repr,
                         ensure_ascii=False).encode("utf-8"))
     h.update(csv_bytes)
     return h.hexdigest()
@@ -155,8 +168,7 @@ def render_territory(con, set_id: str, territory_id: str, root: Path, build: dic
 
 
 def _worker(args):
-    db_path, set_id, ids, root, build, pdf, previous, chart_cache = args
-    chartcache.configure(chart_cache)
+    db_path, set_id, ids, root, build, pdf, previous = args
     con = duckdb.connect(str(db_path), read_only=True)
     prev_db = Path(previous) / editions.DB_NAME if previous else None
     prev_con = None
@@ -172,6 +184,15 @@ def _worker(args):
         con.close()
         if prev_con is not None:
             prev_con.close()
+
+
+def _pool_context():
+    """Workers forked from a clean server, never from this process: a process that has already
+    compiled a PDF holds Typst's (Rust) thread pool, and a child forked from it can wait forever
+    on a lock one of those threads held. The server imports the rendering code once."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["reports.build", "reports.sections", "reports.typst_pdf", "geopandas", "typst"])
+    return ctx
 
 
 def progress_text(set_id: str, done: int, total: int, seconds: float) -> str:
@@ -190,10 +211,9 @@ def progress_text(set_id: str, done: int, total: int, seconds: float) -> str:
 
 def render_set(db_path: Path, set_id: str, root: Path, build: dict, *, territory_ids=None,
                workers: int | None = None, pdf: bool = True, previous: Path | None = None,
-               chart_cache: Path | None = None, progress=None, progress_every: float = 2.0) -> list[dict]:
+               progress=None, progress_every: float = 2.0) -> list[dict]:
     """Render every territory of ``set_id`` (or only ``territory_ids``), reusing the unchanged
-    portraits of ``previous`` (see :func:`render_territory`) and the charts already drawn from the
-    same data in ``chart_cache`` (see ``reports.chartcache``).
+    portraits of ``previous`` (see :func:`render_territory`).
 
     ``progress(text)`` (e.g. a logger's ``info``) receives :func:`progress_text` as batches finish,
     at most every ``progress_every`` seconds, and always at the end. Work goes out in small batches
@@ -221,11 +241,11 @@ def render_set(db_path: Path, set_id: str, root: Path, build: dict, *, territory
     batches = [ids[i:i + size] for i in range(0, len(ids), size)]
     if workers <= 1:
         for batch in batches:
-            results.extend(_worker((db_path, set_id, batch, root, build, pdf, previous, chart_cache)))
+            results.extend(_worker((db_path, set_id, batch, root, build, pdf, previous)))
             report()
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_worker, (db_path, set_id, b, root, build, pdf, previous, chart_cache))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+            futures = [pool.submit(_worker, (db_path, set_id, b, root, build, pdf, previous))
                        for b in batches]
             for future in as_completed(futures):
                 results.extend(future.result())

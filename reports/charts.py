@@ -1,101 +1,113 @@
-"""Matplotlib chart builders: data in, Figure out, no file I/O (``figure_to_png`` serialises)."""
+"""Chart builders: data in, SVG text out (see :mod:`reports.svg`), no file I/O.
+
+Line charts of the population (this module), of employment (:mod:`reports.charts_emploi`), bars of
+the population section (:mod:`reports.charts_population`), training (:mod:`reports.charts_formation`)
+and maps (:mod:`reports.maps`) share one canvas, one palette (:mod:`reports.style`) and French
+number formats. Legends sit under the plot, where they never hide a curve.
+"""
 
 from __future__ import annotations
 
-import io
-
-import matplotlib
-
-matplotlib.use("Agg")
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
-
-from . import style  # noqa: E402
-from .formatting import number  # noqa: E402
+from . import style, svg
+from .formatting import number
 
 
-def population_index(series: list[dict], title: str = "Évolution de la population (base 100 en {y0})") -> Figure:
+def line_panel(c: svg.Canvas, box, series: list[dict], *, title: str, indexed: bool,
+               ylabel: str = "", y_label=svg.tick_label, x_of=None, ymin: float | None = None,
+               baseline: float | None = None, marker: float = 3.0, xnbins: int = 6) -> list[dict]:
+    """One line plot in ``box`` (left, top, right, bottom of the whole panel, title included).
+
+    ``series``: dicts ``label``, ``role``, ``points`` [(x, value)]; ``indexed``: each series as an
+    index, base 100 at its first point (series with fewer than 2 points are skipped); ``x_of`` maps
+    a point's x (e.g. a quarter 'YYYY-Tq') to a number. Returns the legend items of the drawn
+    series."""
+    left, top, right, bottom = box
+    drawn = []
+    for s, st in zip(series, svg.series_style(series)):
+        pts = [((x_of(x) if x_of else float(x)), v) for x, v in s["points"] if v is not None and v == v]
+        if indexed:
+            pts = [(x, v) for x, v in pts if v]
+            if len(pts) < 2:
+                continue
+            base = pts[0][1]
+            pts = [(x, 100 * v / base) for x, v in pts]
+        if pts:
+            drawn.append((s, st, pts))
+    c.title(title, x=left, y=top + 10)
+    n_title = title.count("\n") + 1
+    top += 10 + 12 * n_title
+    xs = [x for _s, _st, pts in drawn for x, _ in pts] or [0.0, 1.0]
+    ys = [v for _s, _st, pts in drawn for _, v in pts] or [0.0, 1.0]
+    y_lo, y_hi = min(ys), max(ys)
+    if baseline is not None:
+        y_lo, y_hi = min(y_lo, baseline), max(y_hi, baseline)
+    pad = (y_hi - y_lo) * 0.06 or abs(y_hi) * 0.05 or 1.0
+    y_lo, y_hi = (ymin if ymin is not None else y_lo - pad), y_hi + pad
+    yt = svg.ticks(y_lo, y_hi, 5)
+    label_w = max((svg.text_width(y_label(v), 8) for v in yt), default=10)
+    plot_left = left + label_w + 8 + (13 if ylabel else 0)
+    x_lo, x_hi = min(xs), max(xs)
+    xpad = (x_hi - x_lo) * 0.03 or 0.5
+    ax = svg.Axes(c, (plot_left, top, right - 6, bottom - 16), (x_lo - xpad, x_hi + xpad), (y_lo, y_hi))
+    ax.yticks(yt, label=y_label)
+    ax.xticks(svg.ticks(x_lo, x_hi, xnbins, integer=True), label=lambda v: f"{int(v)}")
+    if ylabel:
+        c.parts.append(f'<text x="0" y="0" font-size="8" text-anchor="middle" transform="translate('
+                       f'{svg.fmt(left + 8)},{svg.fmt((top + bottom - 16) / 2)}) rotate(-90)">{svg.esc(ylabel)}</text>')
+    if baseline is not None:
+        ax.c.line(ax.left, ax.y(baseline), ax.right, ax.y(baseline), "#808080", 0.6)
+    ax.spines()
+    items = []
+    # the region first, the territory last: the territory's line is drawn on top
+    for s, st, pts in sorted(drawn, key=lambda d: {"region": 0, "departement": 1}.get(d[0]["role"], 2)):
+        c.open(f"series_{s['role']}")
+        c.polyline([(ax.x(x), ax.y(v)) for x, v in pts], st["colour"], st["width"], st["dash"])
+        if marker:
+            for x, v in pts:
+                c.marker("o", ax.x(x), ax.y(v), marker, st["colour"], st["colour"], 0)
+        c.close()
+    for s, st, _pts in drawn:
+        items.append({"label": s["label"] + (" (estimation)" if s.get("estimate") else ""), "kind": "line",
+                      "colour": st["colour"], "width": st["width"], "dash": st["dash"], "marker": bool(marker)})
+    return items
+
+
+def population_index(series: list[dict], title: str = "Évolution de la population (base 100 en {y0})") -> str:
     """Indexed population (base 100 in the first year) of the territory and its comparisons.
 
     ``series``: dicts with ``label``, ``role`` ('territoire', 'departement', 'region') and
     ``points`` (list of (year, value)); series with fewer than 2 points are skipped.
     """
-    style.apply()
-    fig = Figure(figsize=(6.4, 3.2))
-    ax = fig.subplots()
-    y0 = None
-    dep_i = 0
-    for s in series:
-        pts = [(y, v) for y, v in s["points"] if v]
-        if len(pts) < 2:
-            continue
-        base = pts[0][1]
-        y0 = pts[0][0] if y0 is None else y0
-        if s["role"] == "territoire":
-            color, lw, z = style.TERRITORY, 2.4, 3
-        elif s["role"] == "departement":
-            color, lw, z = style.DEPARTEMENT[dep_i % len(style.DEPARTEMENT)], 1.5, 2
-            dep_i += 1
-        else:
-            color, lw, z = style.REGION, 1.5, 1
-        ax.plot([p[0] for p in pts], [100 * p[1] / base for p in pts], marker="o", markersize=3.5,
-                color=color, linewidth=lw, label=s["label"], zorder=z,
-                linestyle="--" if s["role"] == "region" else "-")
-    ax.set_title(title.format(y0=y0 if y0 is not None else ""), loc="left")
-    ax.set_ylabel("indice")
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: number(x, 0 if float(x).is_integer() else 1)))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{int(x)}"))
-    ax.legend(loc="upper left", ncols=1)
-    fig.tight_layout()
-    return fig
+    y0 = next((min(y for y, v in s["points"] if v) for s in series
+               if len([1 for _y, v in s["points"] if v]) >= 2), "")
+    width = 460.8
+    items = [{"label": s["label"], "kind": "line", "colour": "#000"} for s in series]
+    leg_h = svg.legend(None, items, x=width / 2, y=0, ncols=4, width=width - 20)
+    height = 200 + leg_h
+    c = svg.Canvas(width, height)
+    items = line_panel(c, (6, 2, width - 4, height - leg_h - 6), series, title=title.format(y0=y0),
+                       indexed=True, ylabel="indice")
+    svg.legend(c, items, x=width / 2, y=height - leg_h - 4, ncols=4, width=width - 20)
+    return c.svg()
 
 
-def population_bars(points: list[tuple[int, float]], title: str = "Population municipale") -> Figure:
-    style.apply()
-    fig = Figure(figsize=(6.4, 2.8))
-    ax = fig.subplots()
-    years = [str(y) for y, _ in points]
+def population_bars(points: list[tuple[int, float]], title: str = "Population municipale") -> str:
+    """The population of each census year as bars, each written above its bar."""
+    width, height = 460.8, 201.6
+    c = svg.Canvas(width, height)
+    c.title(title, x=6, y=14)
     values = [v or 0 for _, v in points]
-    bars = ax.bar(years, values, color=style.TERRITORY, width=0.6)
-    for bar, (_, v) in zip(bars, points):
-        ax.annotate(number(v), (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                    ha="center", va="bottom", fontsize=7.5, xytext=(0, 2), textcoords="offset points")
-    ax.set_title(title, loc="left")
-    ax.yaxis.set_major_formatter(FuncFormatter(style.french_thousands))
-    ax.set_ylim(0, max(values) * 1.15 if values and max(values) > 0 else 1)
-    fig.tight_layout()
-    return fig
-
-
-def figure_to_svg(fig: Figure) -> str:
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None})
-    return buf.getvalue()
-
-
-def figure_to_png(fig: Figure, dpi: int = 200) -> bytes:
-    """PNG at print resolution, on white and palette-encoded (256 colours): a third of the size of
-    an RGBA PNG, and WeasyPrint (the handout) lays it out several times faster.
-
-    Drawn once into Agg's buffer and encoded once (no intermediate PNG), quantised with the fast
-    octree: 0.05 s per chart instead of 0.14 s (10 charts of a real portrait, 200 dpi); near-white
-    entries of the palette are set to pure white so that a chart has no visible box on the page."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from PIL import Image
-
-    fig.set_dpi(dpi)
-    fig.patch.set_facecolor("white")
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    width, height = canvas.get_width_height(physical=True)
-    rgb = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
-    pal = rgb.quantize(colors=256, method=Image.Quantize.FASTOCTREE)
-    palette = pal.getpalette()
-    for i in range(0, len(palette), 3):
-        if min(palette[i:i + 3]) >= 250:
-            palette[i:i + 3] = [255, 255, 255]
-    pal.putpalette(palette)
-    out = io.BytesIO()
-    pal.save(out, format="PNG")
-    return out.getvalue()
+    top = max(values) * 1.15 if values and max(values) > 0 else 1
+    yt = svg.ticks(0, top, 5)
+    label_w = max((svg.text_width(style.french_thousands(v), 8) for v in yt), default=10)
+    ax = svg.Axes(c, (label_w + 14, 28, width - 8, height - 18), (-0.6, len(points) - 0.4), (0, top))
+    ax.yticks(yt, label=style.french_thousands)
+    ax.categories_x([str(y) for y, _ in points])
+    c.open("bars")
+    for i, (_y, v) in enumerate(points):
+        x0, x1 = ax.x(i - 0.3), ax.x(i + 0.3)
+        c.rect(x0, ax.y(v or 0), x1 - x0, ax.y(0) - ax.y(v or 0), style.TERRITORY)
+        c.text((x0 + x1) / 2, ax.y(v or 0) - 3, number(v), size=7.5, anchor="middle")
+    c.close()
+    ax.spines()
+    return c.svg()

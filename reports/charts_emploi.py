@@ -1,93 +1,62 @@
-"""Charts of the section « Emploi et marché du travail » (2: trends, unemployment rate): data in,
-``Figure`` out (no pyplot state).
+"""Charts of the section « Emploi et marché du travail » (trends, unemployment rate): data in,
+SVG text out (:mod:`reports.svg`).
 
-Every chart uses the project style (:func:`reports.style.apply`), its palette (territory dark blue,
-then the département(s), then the region in grey, dashed) and French number formatting.
+The project palette (territory dark blue, then the département(s), then the region in grey,
+dashed) and French number formatting, as every chart of the portrait.
 """
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
-
-from . import style  # noqa: E402
-from .formatting import number, percent  # noqa: E402
+from . import svg
+from .charts import line_panel
+from .formatting import percent
 
 
-def _line_style(role: str, dep_index: int) -> dict:
-    if role == "territoire":
-        return {"color": style.TERRITORY, "linewidth": 2.4, "zorder": 3, "linestyle": "-"}
-    if role == "departement":
-        return {"color": style.DEPARTEMENT[dep_index % len(style.DEPARTEMENT)], "linewidth": 1.5,
-                "zorder": 2, "linestyle": "-"}
-    return {"color": style.REGION, "linewidth": 1.5, "zorder": 1, "linestyle": "--"}
-
-
-def _indexed(ax, series: list[dict], title: str) -> None:
-    dep_i = 0
-    for s in series:
-        pts = [(x, v) for x, v in s["points"] if v]
-        if len(pts) < 2:
-            continue
-        kw = _line_style(s["role"], dep_i)
-        dep_i += s["role"] == "departement"
-        base = pts[0][1]
-        ax.plot([p[0] for p in pts], [100 * p[1] / base for p in pts], marker="o", markersize=2.8,
-                label=s["label"], **kw)
-    ax.set_title(title, loc="left")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: number(x)))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{int(x)}"))
-    ax.axhline(100, color="#808080", linewidth=0.6, zorder=0)
-
-
-def trends(jobs: list[dict], seekers: list[dict]) -> Figure:
+def trends(jobs: list[dict], seekers: list[dict]) -> str:
     """Private salaried jobs and job seekers, each indexed (base 100 in its first year), for the
-    territory and its comparison areas. ``jobs`` / ``seekers``: dicts ``label``, ``role``
-    ('territoire', 'departement', 'region'), ``points`` [(year, value)]."""
-    style.apply()
-    fig = Figure(figsize=(7.0, 2.7))
-    ax1, ax2 = fig.subplots(1, 2, sharey=False)
+    territory and its comparison areas, side by side. ``jobs`` / ``seekers``: dicts ``label``,
+    ``role`` ('territoire', 'departement', 'region'), ``points`` [(year, value)]."""
+    width = 504.0
     y_jobs = min((p[0] for s in jobs for p in s["points"]), default="")
     y_seek = min((p[0] for s in seekers for p in s["points"]), default="")
-    _indexed(ax1, jobs, f"Emplois salariés privés\n(base 100 en {y_jobs})")
-    _indexed(ax2, seekers, f"Demandeurs d'emploi A, B, C\n(base 100 en {y_seek})")
-    handles, labels = ax1.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncols=min(len(labels), 4), frameon=False)
-    # fixed margins: tight_layout costs more than the drawing itself
-    fig.subplots_adjust(left=0.07, right=0.99, top=0.82, bottom=0.2, wspace=0.22)
-    return fig
+    probe = [{"label": s["label"], "kind": "line", "colour": "#000"} for s in jobs]
+    leg_h = svg.legend(None, probe, x=width / 2, y=0, ncols=4, width=width - 20)
+    height = 172 + leg_h
+    c = svg.Canvas(width, height)
+    bottom = height - leg_h - 6
+    c.open("jobs")
+    items = line_panel(c, (4, 2, width / 2 - 6, bottom), jobs,
+                       title=f"Emplois salariés privés\n(base 100 en {y_jobs})", indexed=True, baseline=100,
+                       marker=2.6)
+    c.close()
+    c.open("seekers")
+    other = line_panel(c, (width / 2 + 6, 2, width - 2, bottom), seekers,
+                       title=f"Demandeurs d'emploi A, B, C\n(base 100 en {y_seek})", indexed=True,
+                       baseline=100, marker=2.6)
+    c.close()
+    svg.legend(c, items or other, x=width / 2, y=height - leg_h - 4, ncols=4, width=width - 20)
+    return c.svg()
 
 
-def unemployment(series: list[dict], first_year: int) -> Figure:
+def unemployment(series: list[dict], first_year: int) -> str:
     """Quarterly localised unemployment rate (%) from ``first_year``. ``series``: dicts ``label``,
-    ``role``, ``points`` [(quarter 'YYYY-Tq', rate)], ``estimate`` (bool: drawn with a lighter
-    marker and labelled « estimation »)."""
-    style.apply()
-    fig = Figure(figsize=(6.6, 2.5))
-    ax = fig.subplots()
-    dep_i = 0
+    ``role``, ``points`` [(quarter 'YYYY-Tq', rate)], ``estimate`` (bool: labelled « estimation »)."""
 
     def x_of(q: str) -> float:
         year, quarter = q.split("-T")
         return int(year) + (int(quarter) - 1) / 4
 
-    for s in series:
-        pts = [(x_of(q), v) for q, v in s["points"] if v is not None and int(q[:4]) >= first_year]
-        if not pts:
-            continue
-        kw = _line_style(s["role"], dep_i)
-        dep_i += s["role"] == "departement"
-        label = s["label"] + (" (estimation)" if s.get("estimate") else "")
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], label=label, **kw)
-    ax.set_title("Taux de chômage localisé (moyenne trimestrielle, CVS)", loc="left")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: percent(x, 0)))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=10))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{int(x)}"))
-    ax.set_ylim(bottom=0)
-    ax.legend(loc="lower left", ncols=2)
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.89, bottom=0.11)
-    return fig
+    kept = [{**s, "points": [(q, v) for q, v in s["points"] if v is not None and int(q[:4]) >= first_year]}
+            for s in series]
+    kept = [s for s in kept if s["points"]]
+    width = 475.2
+    probe = [{"label": s["label"] + (" (estimation)" if s.get("estimate") else ""), "kind": "line",
+              "colour": "#000"} for s in kept]
+    leg_h = svg.legend(None, probe, x=width / 2, y=0, ncols=2, width=width - 20)
+    height = 160 + leg_h
+    c = svg.Canvas(width, height)
+    items = line_panel(c, (6, 2, width - 4, height - leg_h - 6), kept,
+                       title="Taux de chômage localisé (moyenne trimestrielle, CVS)", indexed=False,
+                       y_label=lambda v: percent(v, 0), x_of=x_of, ymin=0, marker=0, xnbins=10)
+    svg.legend(c, items, x=width / 2, y=height - leg_h - 4, ncols=2, width=width - 20)
+    return c.svg()

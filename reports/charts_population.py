@@ -1,100 +1,99 @@
 """Charts of the « Population » section: age structure and unemployment rate by age, territory
-against its département(s) and the region. Data in, :class:`matplotlib.figure.Figure` out (no
-pyplot state); one style (:mod:`reports.style`), French number formats."""
+against its département(s) and the region. Data in, SVG text out (:mod:`reports.svg`); one palette
+(:mod:`reports.style`), French number formats. Unknown values are left blank (no bar), never
+drawn as 0."""
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
-
-from . import style  # noqa: E402
-from .formatting import is_missing, number  # noqa: E402
+from . import svg
+from .formatting import is_missing, number
 
 
-def _colors(series: list[dict]) -> list[tuple[str, str | None]]:
-    """(colour, hatch) per series: territory dark blue, départements, region grey (hatched, so that
-    the region stays distinct in greyscale print)."""
-    out, dep_i = [], 0
-    for s in series:
-        if s["role"] == "territoire":
-            out.append((style.TERRITORY, None))
-        elif s["role"] == "departement":
-            out.append((style.DEPARTEMENT[dep_i % len(style.DEPARTEMENT)], None))
-            dep_i += 1
-        else:
-            out.append((style.REGION, "///"))
+def _fills(c: svg.Canvas, series: list[dict]) -> list[tuple[str, dict]]:
+    """(fill, style) per series; the region hatched, so that it stays distinct in greyscale."""
+    out = []
+    for i, st in enumerate(svg.series_style(series)):
+        out.append((c.hatch(f"hatch{i}", st["colour"]) if st["hatch"] else st["colour"], st))
     return out
 
 
-def _pct(x, _pos=None) -> str:
-    return number(x, 0 if abs(x - round(x)) < 1e-9 else 1) + "\u00a0%"
+def _legend_items(series, fills) -> list[dict]:
+    return [{"label": s["label"], "kind": "bar", "colour": st["colour"], "fill": fill}
+            for s, (fill, st) in zip(series, fills)]
 
 
 def age_structure(bands: list[str], series: list[dict], title: str = "Structure par âge en {year}",
-                  year: str = "") -> Figure:
+                  year: str = "") -> str:
     """Horizontal grouped bars: share of each age band (youngest at the bottom, as in a pyramid).
 
     ``bands``: band labels, youngest first; ``series``: dicts with ``label``, ``role``
     ('territoire', 'departement', 'region') and ``values`` (shares in %, None when unknown, one per
-    band). Unknown values are left blank (no bar), never drawn as 0."""
-    style.apply()
-    fig = Figure(figsize=(6.4, 3.1))
-    ax = fig.subplots()
+    band)."""
+    width = 460.8
+    probe = [{"label": s["label"], "kind": "bar", "colour": "#000"} for s in series]
+    leg_h = svg.legend(None, probe, x=width / 2, y=0, ncols=4, width=width - 20)
+    height = 196 + leg_h
+    c = svg.Canvas(width, height)
+    fills = _fills(c, series)
+    c.title(title.format(year=year), x=6, y=14)
+    values = [v for s in series for v in s["values"] if not is_missing(v)]
+    top = max(values, default=1.0) * 1.06 or 1.0
+    xt = svg.ticks(0, top, 6)
+    left = max((svg.text_width(b, 8) for b in bands), default=10) + 12
     n = max(len(series), 1)
-    height = 0.8 / n
-    for i, (s, (color, hatch)) in enumerate(zip(series, _colors(series))):
-        ys, xs = [], []
+    ax = svg.Axes(c, (left, 26, width - 14, height - leg_h - 34), (0, top), (-0.5, len(bands) - 0.5))
+    ax.xticks(xt, label=svg.pct_label, grid=True)
+    ax.categories_y(bands)
+    h = 0.8 / n
+    for i, (s, (fill, _st)) in enumerate(zip(series, fills)):
+        c.open(f"bars_{i}")
         for j, v in enumerate(s["values"]):
-            if not is_missing(v):
-                ys.append(j + (n - 1 - i - (n - 1) / 2) * height)
-                xs.append(v)
-        ax.barh(ys, xs, height=height * 0.92, color=color, hatch=hatch, edgecolor="white" if hatch else color,
-                linewidth=0, label=s["label"])
-    ax.set_yticks(range(len(bands)), bands)
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))  # whole percentages
-    ax.xaxis.set_major_formatter(FuncFormatter(_pct))
-    ax.grid(axis="x", color=style.GRID, linewidth=0.6)
-    ax.grid(axis="y", visible=False)
-    ax.set_axisbelow(True)
-    ax.set_title(title.format(year=year), loc="left")
-    ax.set_xlabel("part de la population")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.45, -0.2), ncols=min(n, 4))
-    fig.tight_layout()
-    return fig
+            if is_missing(v):
+                continue
+            yc = j + (n - 1 - i - (n - 1) / 2) * h
+            y_top = ax.y(yc + h * 0.46)
+            c.rect(ax.left, y_top, ax.x(v) - ax.left, ax.y(yc - h * 0.46) - y_top, fill)
+        c.close()
+    ax.spines()
+    c.text((ax.left + ax.right) / 2, ax.bottom + 24, "part de la population", size=8, anchor="middle")
+    svg.legend(c, _legend_items(series, fills), x=width / 2, y=height - leg_h - 4, ncols=4, width=width - 20)
+    return c.svg()
 
 
-def rates_by_group(groups: list[str], series: list[dict], title: str, ylabel: str = "") -> Figure:
+def rates_by_group(groups: list[str], series: list[dict], title: str, ylabel: str = "") -> str:
     """Vertical grouped bars of rates (%) by group (e.g. age bands), one bar per area, values written
     above the territory's bars. ``series`` as in :func:`age_structure` (``values`` one per group)."""
-    style.apply()
-    fig = Figure(figsize=(6.4, 2.6))
-    ax = fig.subplots()
+    width = 460.8
+    probe = [{"label": s["label"], "kind": "bar", "colour": "#000"} for s in series]
+    leg_h = svg.legend(None, probe, x=width / 2, y=0, ncols=4, width=width - 20)
+    height = 166 + leg_h
+    c = svg.Canvas(width, height)
+    fills = _fills(c, series)
+    c.title(title, x=6, y=14)
+    values = [v for s in series for v in s["values"] if not is_missing(v)]
+    top = max(values, default=0.0) * 1.15 or 1.0
+    yt = svg.ticks(0, top, 5)
+    label_w = max((svg.text_width(svg.pct_label(v), 8) for v in yt), default=10)
+    left = label_w + 12 + (13 if ylabel else 0)
     n = max(len(series), 1)
-    width = 0.8 / n
-    top = 0.0
-    for i, (s, (color, hatch)) in enumerate(zip(series, _colors(series))):
-        xs, vs = [], []
+    ax = svg.Axes(c, (left, 28, width - 8, height - leg_h - 22), (-0.5, len(groups) - 0.5), (0, top))
+    ax.yticks(yt, label=svg.pct_label)
+    ax.categories_x(groups)
+    w = 0.8 / n
+    for i, (s, (fill, _st)) in enumerate(zip(series, fills)):
+        c.open(f"bars_{i}")
         for j, v in enumerate(s["values"]):
-            if not is_missing(v):
-                xs.append(j + (i - (n - 1) / 2) * width)
-                vs.append(v)
-                top = max(top, v)
-        bars = ax.bar(xs, vs, width=width * 0.92, color=color, hatch=hatch,
-                      edgecolor="white" if hatch else color, linewidth=0, label=s["label"])
-        if s["role"] == "territoire":
-            for bar, v in zip(bars, vs):
-                ax.annotate(number(v, 1), (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                            ha="center", va="bottom", fontsize=7.5, xytext=(0, 2), textcoords="offset points")
-    ax.set_xticks(range(len(groups)), groups)
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 5, 10]))
-    ax.yaxis.set_major_formatter(FuncFormatter(_pct))
-    ax.set_ylim(0, top * 1.15 if top > 0 else 1)
-    ax.set_title(title, loc="left")
+            if is_missing(v):
+                continue
+            xc = j + (i - (n - 1) / 2) * w
+            x0 = ax.x(xc - w * 0.46)
+            c.rect(x0, ax.y(v), ax.x(xc + w * 0.46) - x0, ax.y(0) - ax.y(v), fill)
+            if s["role"] == "territoire":
+                c.text(ax.x(xc), ax.y(v) - 3, number(v, 1), size=7.5, anchor="middle")
+        c.close()
+    ax.spines()
     if ylabel:
-        ax.set_ylabel(ylabel)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=min(n, 4))
-    fig.tight_layout()
-    return fig
+        c.parts.append(f'<text x="0" y="0" font-size="8" text-anchor="middle" transform="translate(10,'
+                       f'{svg.fmt((ax.top + ax.bottom) / 2)}) rotate(-90)">{svg.esc(ylabel)}</text>')
+    svg.legend(c, _legend_items(series, fills), x=width / 2, y=height - leg_h - 4, ncols=4, width=width - 20)
+    return c.svg()

@@ -1,24 +1,26 @@
-"""Maps of a territory for the portraits (Matplotlib): data in, :class:`~matplotlib.figure.Figure` out.
+"""Maps of a territory for the portraits: data in, SVG text out (:mod:`reports.svg`).
 
-No file I/O and no pyplot state: figures are built with :class:`matplotlib.figure.Figure`, so they
-can be made in worker threads and saved by the caller (``fig.savefig(buf, format="svg")``).
 Everything is drawn in Lambert-93 (EPSG:2154) with an equal aspect, whatever the input CRS;
 geometries without a CRS (bare shapely objects) are taken as WGS84 (EPSG:4326) unless ``crs`` says
-otherwise.
+otherwise. Outlines are simplified to a fifth of a point of the drawing.
 
-* :func:`locator_map` — the territory highlighted in the region, with the départements' borders.
+* :func:`locator_map` — the territory highlighted in the region, with the départements' borders;
+  a territory too small to see (a small commune) gets a ring around it.
 * :func:`communes_map` — the territory's communes with thin borders, the territory's outline and the
   names of its 5 most populous communes (when a ``population`` column is given).
+* :func:`territory_canvas` — the same base for the maps of the training and directory sections.
 
-Axes carry a ``gid`` per layer (``region``, ``departements``, ``territory``, ``communes``,
-``outline``) so tests can find them without looking at pixels.
+Layers are groups with an ``id`` (``region``, ``departements``, ``territory``, ``region_outline``,
+``communes``, ``outline``, ``commune_label``, ``scale_bar``) so tests can find them.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import geopandas as gpd
-import matplotlib.patheffects as pe
-from matplotlib.figure import Figure
+
+from . import svg
 
 LAMBERT93 = "EPSG:2154"
 
@@ -34,11 +36,10 @@ STYLE = {
     "outline": "#173e5c",
     "text": "#333333",
     "muted": "#6b6b6b",
-    "font": "DejaVu Sans",
 }
 
 
-def _as_gdf(geom, crs=None) -> gpd.GeoDataFrame:
+def as_lambert(geom, crs=None) -> gpd.GeoDataFrame:
     """GeoDataFrame in Lambert-93 from a GeoDataFrame, GeoSeries or shapely geometry."""
     if isinstance(geom, gpd.GeoDataFrame):
         gdf = geom
@@ -51,55 +52,53 @@ def _as_gdf(geom, crs=None) -> gpd.GeoDataFrame:
     return gdf.to_crs(LAMBERT93)
 
 
-def _new_axes(size: tuple[float, float]):
-    fig = Figure(figsize=size, dpi=150, layout="constrained")
-    ax = fig.add_subplot()
-    ax.set_aspect("equal")
-    ax.set_axis_off()
-    return fig, ax
-
-
-def _title(ax, title: str | None) -> None:
-    if title:
-        ax.set_title(title, loc="left", fontsize=10, color=STYLE["text"], fontfamily=STYLE["font"])
-
-
-def _scale_bar(ax, length_km: float | None = None) -> None:
-    """A plain scale bar in the lower left corner (Lambert-93 units are metres)."""
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    width_km = (x1 - x0) / 1000
-    if length_km is None:
-        target = width_km / 5
-        length_km = next((v for v in (1, 2, 5, 10, 20, 50, 100) if v >= target * 0.6), 100)
-    x = x0 + (x1 - x0) * 0.04
-    y = y0 + (y1 - y0) * 0.04
-    ax.plot([x, x + length_km * 1000], [y, y], color=STYLE["text"], linewidth=1.5,
-            solid_capstyle="butt", gid="scale_bar")
-    ax.text(x + length_km * 500, y + (y1 - y0) * 0.015, f"{length_km:g} km", ha="center", va="bottom",
-            fontsize=6.5, color=STYLE["text"], fontfamily=STYLE["font"])
-
-
-def _fit(size, gdf: gpd.GeoDataFrame) -> tuple[float, float]:
-    """Figure size whose height follows the data's aspect ratio (width kept, ratio clamped to
-    0.55–1.3), so that wide or tall territories do not float in white space."""
-    minx, miny, maxx, maxy = gdf.total_bounds
-    width = size[0]
+def _height(width: float, bounds, lo: float = 0.55, hi: float = 1.3) -> float:
+    """Map height (pt) following the data's aspect ratio (clamped), so that wide or tall
+    territories do not float in white space."""
+    minx, miny, maxx, maxy = bounds
     if maxx <= minx or maxy <= miny:
-        return size
-    ratio = min(max((maxy - miny) / (maxx - minx), 0.55), 1.3)
-    return (width, width * ratio + 0.35)
+        return width
+    return width * min(max((maxy - miny) / (maxx - minx), lo), hi)
 
 
-def _pad(ax, gdf: gpd.GeoDataFrame, ratio: float = 0.04) -> None:
-    minx, miny, maxx, maxy = gdf.total_bounds
-    dx, dy = (maxx - minx) * ratio, (maxy - miny) * ratio
-    ax.set_xlim(minx - dx, maxx + dx)
-    ax.set_ylim(miny - dy, maxy + dy)
+def _title_space(title: str | None) -> float:
+    return 20.0 if title else 4.0
+
+
+@lru_cache(maxsize=8)
+def _region_layers(region_wkb: tuple, deps: tuple, box: tuple) -> tuple[str, str, str, tuple]:
+    """Region fill, départements' borders and labels, region outline: the same for every portrait,
+    drawn once per process for the same geometries and size."""
+    import shapely
+
+    region = [shapely.from_wkb(w) for w in region_wkb]
+    bounds = shapely.total_bounds(region)
+    frame = svg.MapFrame(bounds, box)
+    c = svg.Canvas(0, 0)
+    c.open("region")
+    for g in region:
+        c.path(frame.path(g), fill=STYLE["region_fill"])
+    c.close()
+    fill = "".join(c.parts)
+    c.parts = []
+    c.open("departements")
+    for wkb, _label in deps:
+        c.path(frame.path(shapely.from_wkb(wkb).boundary), stroke=STYLE["departement_edge"], width=0.6)
+    c.close()
+    borders = "".join(c.parts)
+    c.parts = []
+    c.open("region_outline")
+    for g in region:
+        c.path(frame.path(g.boundary), stroke=STYLE["region_edge"], width=0.8)
+    c.close()
+    outline = "".join(c.parts)
+    labels = tuple((label, *frame.xy(*shapely.from_wkb(wkb).representative_point().coords[0]))
+                   for wkb, label in deps if label)
+    return fill, borders, outline, labels
 
 
 def locator_map(region_gdf, departements_gdf, territory_geom, title: str | None = None, *,
-                crs=None, label_departements: bool = True, size=(4.2, 4.2)) -> Figure:
+                crs=None, label_departements: bool = True, size=(4.2, 4.2)) -> str:
     """The territory (filled, blue) within the region (light grey), with the départements' borders.
 
     ``region_gdf`` and ``departements_gdf`` are GeoDataFrames (e.g. :func:`sources.contours.
@@ -107,49 +106,89 @@ def locator_map(region_gdf, departements_gdf, territory_geom, title: str | None 
     ``territory_geom`` a GeoDataFrame, GeoSeries or shapely geometry (``crs`` for bare geometries,
     default EPSG:4326). The view is the region's extent.
     """
-    region = _as_gdf(region_gdf)
-    deps = _as_gdf(departements_gdf)
-    territory = _as_gdf(territory_geom, crs)
-    fig, ax = _new_axes(size)
-    region.plot(ax=ax, color=STYLE["region_fill"], edgecolor="none", gid="region")
-    deps.boundary.plot(ax=ax, color=STYLE["departement_edge"], linewidth=0.6, gid="departements")
-    territory.plot(ax=ax, color=STYLE["territory_fill"], edgecolor=STYLE["territory_edge"],
-                   linewidth=0.5, gid="territory")
-    region.boundary.plot(ax=ax, color=STYLE["region_edge"], linewidth=0.8, gid="region_outline")
-    if label_departements and "label" in deps.columns:
-        for row in deps.itertuples(index=False):
-            p = row.geometry.representative_point()
-            ax.text(p.x, p.y, row.label, ha="center", va="center", fontsize=6, color=STYLE["muted"],
-                    fontfamily=STYLE["font"], gid="departement_label",
-                    path_effects=[pe.withStroke(linewidth=2, foreground="white")])
-    _pad(ax, region)
-    _title(ax, title)
-    return fig
+    region = as_lambert(region_gdf)
+    deps = as_lambert(departements_gdf)
+    territory = as_lambert(territory_geom, crs)
+    width = size[0] * 72
+    top = _title_space(title)
+    height = _height(width, region.total_bounds, 0.5, 1.2) + top
+    box = (2, top, width - 2, height - 2)
+    region_wkb = tuple(region.geometry.to_wkb())
+    dep_items = tuple(zip(deps.geometry.to_wkb(), deps["label"] if "label" in deps.columns else [None] * len(deps)))
+    fill, borders, outline, labels = _region_layers(region_wkb, dep_items, box)
+    frame = svg.MapFrame(region.total_bounds, box)
+    c = svg.Canvas(width, height)
+    c.parts += [fill, borders]
+    c.open("territory")
+    path = " ".join(frame.path(g) for g in territory.geometry)
+    c.path(path, fill=STYLE["territory_fill"], stroke=STYLE["territory_edge"], width=0.5)
+    c.close()
+    c.parts.append(outline)
+    minx, miny, maxx, maxy = territory.total_bounds
+    if max(maxx - minx, maxy - miny) * frame.scale < 6:  # a small commune: a ring shows where it is
+        cx, cy = frame.xy((minx + maxx) / 2, (miny + maxy) / 2)
+        c.open("territory_marker")
+        c.parts.append(f'<circle cx="{svg.fmt(cx)}" cy="{svg.fmt(cy)}" r="6" fill="none" '
+                       f'stroke="{STYLE["territory_edge"]}" stroke-width="1.4"/>')
+        c.close()
+    if label_departements and labels:
+        c.open("departement_label")
+        for label, x, y in labels:
+            c.text(x, y, label, size=6, anchor="middle", fill=STYLE["muted"], halo=2, middle=True)
+        c.close()
+    if title:
+        c.title(title, x=4, y=14)
+    return c.svg()
+
+
+def territory_canvas(communes, territory, *, width: float, title: str | None = None, crs=None,
+                     labels: bool = True, n_labels: int = 5, bottom: float = 0.0,
+                     fill: str = STYLE["commune_fill"], edge: str = STYLE["commune_edge"],
+                     outline_width: float = 1.2, label_above: bool = False,
+                     aspect=(0.55, 1.3)) -> tuple[svg.Canvas, svg.MapFrame]:
+    """A canvas ``width`` points wide with the territory's communes (one path each), its outline and
+    the names of its ``n_labels`` most populous communes; ``bottom`` points are kept free under the
+    map (for a legend). Returns the canvas and the projection, for the layers drawn on top."""
+    communes = as_lambert(communes)
+    territory = as_lambert(territory, crs)
+    extent = territory if not territory.geometry.is_empty.all() else communes
+    top = _title_space(title)
+    height = _height(width, extent.total_bounds, *aspect) + top + bottom
+    frame = svg.MapFrame(extent.total_bounds, (2, top, width - 2, height - bottom - 2))
+    c = svg.Canvas(width, height)
+    c.open("communes")
+    for g in communes.geometry:
+        c.path(frame.path(g), fill=fill, stroke=edge, width=0.3)
+    c.close()
+    c.open("outline")
+    c.path(" ".join(frame.path(g.boundary) for g in territory.geometry if g is not None and not g.is_empty),
+           stroke=STYLE["outline"], width=outline_width)
+    c.close()
+    if labels and n_labels and "population" in communes.columns and "label" in communes.columns:
+        top_n = communes.dropna(subset=["population"]).nlargest(n_labels, "population")
+        c.open("commune_label")
+        for row in top_n.itertuples(index=False):
+            x, y = frame.xy(*row.geometry.representative_point().coords[0])
+            if label_above:
+                c.text(x, y - 6, row.label, size=7, anchor="middle", fill=STYLE["text"], halo=2.2)
+            else:
+                c.marker("o", x, y, 2.5, STYLE["text"], STYLE["text"], 0)
+                c.text(x + 3, y - 3, row.label, size=7, fill=STYLE["text"], halo=2.2)
+        c.close()
+    if title:
+        c.title(title, x=4, y=14)
+    return c, frame
 
 
 def communes_map(communes_gdf_of_territory, territory_geom, labels: bool = True, *,
-                 title: str | None = None, crs=None, n_labels: int = 5, size=(6, 6)) -> Figure:
+                 title: str | None = None, crs=None, n_labels: int = 5, size=(6, 6)) -> str:
     """The territory's communes (light fill, thin borders) and the territory's outline.
 
     ``communes_gdf_of_territory`` has a geometry and, optionally, ``label`` (commune name) and
     ``population``: with ``labels`` True, the ``n_labels`` most populous communes are named.
     """
-    communes = _as_gdf(communes_gdf_of_territory)
-    territory = _as_gdf(territory_geom, crs)
-    extent = territory if not territory.geometry.is_empty.all() else communes
-    fig, ax = _new_axes(_fit(size, extent))
-    communes.plot(ax=ax, color=STYLE["commune_fill"], edgecolor=STYLE["commune_edge"], linewidth=0.3,
-                  gid="communes")
-    territory.boundary.plot(ax=ax, color=STYLE["outline"], linewidth=1.2, gid="outline")
-    if labels and "population" in communes.columns and "label" in communes.columns:
-        top = communes.dropna(subset=["population"]).nlargest(n_labels, "population")
-        for row in top.itertuples(index=False):
-            p = row.geometry.representative_point()
-            ax.plot(p.x, p.y, marker="o", markersize=2.5, color=STYLE["text"], gid="town")
-            ax.annotate(row.label, (p.x, p.y), xytext=(3, 3), textcoords="offset points", fontsize=7,
-                        color=STYLE["text"], fontfamily=STYLE["font"], gid="commune_label",
-                        path_effects=[pe.withStroke(linewidth=2.2, foreground="white")])
-    _pad(ax, extent)
-    _scale_bar(ax)
-    _title(ax, title)
-    return fig
+    width = size[0] * 72
+    c, frame = territory_canvas(communes_gdf_of_territory, territory_geom, width=width, title=title, crs=crs,
+                                labels=labels, n_labels=n_labels)
+    frame.scale_bar(c, 10, c.height - 10, width)
+    return c.svg()

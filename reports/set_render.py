@@ -27,7 +27,7 @@ import duckdb
 from portraits import editions, publication
 
 from . import build as report_build
-from . import chartcache, formation_exports, geo_exports, site
+from . import formation_exports, geo_exports, site
 
 # Above this many territories in one rendering, the plan refuses (memory and time stay bounded:
 # render such a set in parts with territory_ids). The full commune set (1,228) is well below.
@@ -82,11 +82,10 @@ def _previous_db(edition: Path, con) -> Path | None:
 
 
 def render_batch(edition: Path, set_id: str, ids: list[str], work: Path, build: dict, *,
-                 chart_cache: Path | None = None, log=None) -> list[dict]:
+                 log=None) -> list[dict]:
     """Render ``ids`` of ``set_id`` from the published ``edition`` into ``work``; a territory whose
     portrait is already in the edition with the same content fingerprint is copied, not redrawn.
     A failure names the territory."""
-    chartcache.configure(chart_cache)
     con = duckdb.connect(str(edition / editions.DB_NAME), read_only=True)
     prev = _previous_db(edition, con)
     prev_con = duckdb.connect(str(prev), read_only=True) if prev else None

@@ -24,6 +24,7 @@ from pathlib import Path
 
 STYLESHEET = Path(__file__).parent / "static" / "portrait.typ"
 
+IMAGE_TYPES = {"data:image/svg+xml;base64,": "svg", "data:image/png;base64,": "png"}
 VOID = {"img", "br", "col", "meta", "hr", "input", "link", "source", "wbr"}
 SKIP = {"head", "style", "script", "title", "nav", "details", "template"}
 BLOCK = {"p", "div", "section", "main", "ul", "ol", "table", "figure", "h1", "h2", "h3", "h4", "h5",
@@ -201,10 +202,11 @@ class Converter:
         if height:  # a chart limited in height keeps its proportions
             width = f"auto, height: {height.group(1)}{height.group(2)}"
         src = n.attrs.get("src", "")
-        if not src.startswith("data:image/png;base64,"):
+        kind = next((ext for prefix, ext in IMAGE_TYPES.items() if src.startswith(prefix)), None)
+        if kind is None:  # only the images the portrait embeds itself (charts and maps)
             return ""
         self.n_images += 1
-        name = f"image{self.n_images}.png"
+        name = f"image{self.n_images}.{kind}"
         (self.images_dir / name).write_bytes(base64.b64decode(src.split(",", 1)[1]))
         return f"#image({string(name)}, width: {width}, alt: {string(_WS.sub(' ', n.attrs.get('alt', '')).strip())})"
 
@@ -373,6 +375,8 @@ class Converter:
                         if isinstance(cell, Node) and cell.tag in ("td", "th")) for r in rows)
         if len(widths) != ncols:
             widths = ["1fr"] + ["auto"] * (ncols - 1) if ncols > 1 else ["1fr"]
+            if ncols > 1 and not _first_column_fits(rows, ncols, "compact" in n.cls()):
+                widths = ["auto"] * ncols  # Typst shares the width between auto columns, wrapping
 
         def cells(r: Node) -> list[str]:
             out = []
@@ -405,6 +409,31 @@ class Converter:
         cap = f"#caption[{self.inline(caption.children)}]" if caption is not None else ""
         breakable = "true" if len(rows) > 30 else "false"
         return f"#block(breakable: {breakable}, width: 100%)[{cap}\n{table}]"
+
+
+TEXT_WIDTH_PT = 510  # the A4 text block of portrait.typ (210 mm less 2 × 15 mm margins)
+
+
+def _first_column_fits(rows: list[Node], ncols: int, compact: bool) -> bool:
+    """Whether the other columns, at their natural width (cells on one line), leave the first one
+    room for its longest word. If not, a ``1fr`` first column would get no width at all and its
+    text would run over the next column."""
+    from .svg import text_width
+
+    size = 7.2 if compact else 8.0
+    natural = [0.0] * ncols
+    first_word = 0.0
+    for r in rows:
+        i = 0
+        for cell in (c for c in r.children if isinstance(c, Node) and c.tag in ("td", "th")):
+            span = int(cell.attrs.get("colspan") or 1)
+            text = _WS.sub(" ", cell.text()).strip()
+            if span == 1 and i < ncols:
+                natural[i] = max(natural[i], text_width(text, size, cell.tag == "th") + 7)
+                if i == 0:
+                    first_word = max([first_word, *(text_width(w, size, cell.tag == "th") + 7 for w in text.split())])
+            i += span
+    return sum(natural[1:]) + first_word <= TEXT_WIDTH_PT
 
 
 def to_typst(html: str, images_dir: Path, kind: str = "portrait") -> str:

@@ -242,13 +242,12 @@ def aggregation(work_db: Path, factors=(1, 4, 16, 28.5)) -> list[tuple[float, in
 
 def per_portrait_stages(root: Path, n: int = 8) -> dict[str, float]:
     """Median seconds per portrait and per stage, in this process, on ``n`` clpe portraits of the
-    build (no chart cache: everything drawn)."""
+    build (every chart drawn)."""
     import duckdb
 
-    from reports import build, chartcache, render
+    from reports import build, render
     from reports.portrait import portrait_context, render_portrait
 
-    chartcache.configure(None)
     out = Path(tempfile.mkdtemp(prefix="portraits-stages-"))
     stages: dict[str, list[float]] = {k: [] for k in ("context (data, charts, maps)", "CSV", "HTML",
                                                        "portrait.pdf", "essentiel.pdf")}

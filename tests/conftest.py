@@ -6,10 +6,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -26,14 +22,6 @@ def mirror() -> Path:
     if not (path / "README.md").is_file():
         pytest.fail(f"mirror of the official files not found at {path} (set PORTRAITS_MIRROR_DIR)")
     return path
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
 
 
 @pytest.fixture(scope="session")

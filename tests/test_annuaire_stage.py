@@ -315,7 +315,7 @@ def test_section_context_and_html(pub):
 
     base = base_context(pub, "clpe", "CLPE44001")
     ctx = section.context(pub, base)
-    assert ctx["title"] == "Où s'adresser ?" and ctx["map"].startswith("data:image/png;base64,")
+    assert ctx["title"] == "Où s'adresser ?" and ctx["map"].startswith("data:image/svg+xml;base64,")
     cio = next(g for g in ctx["groups"] if g["group"] == "cio")
     assert "uai:0441722H" in {p["id"] for p in cio["points"]}
     assert all(len(g["points"]) <= section.GROUPS[g["group"]][1] for g in ctx["groups"])

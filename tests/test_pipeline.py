@@ -282,11 +282,7 @@ def test_custom_set_written_by_hand_builds(built, db, mirror):
 
 
 def test_unchanged_portraits_are_reused(built, mirror):
-    """A second build with the same data renders no PDF again (content-keyed portraits) and
-    draws no chart again (chart cache keyed by the charts' data)."""
-    charts = built / "var" / "cache" / "charts"
-    cached_before = sorted(p.name for p in charts.glob("*/*.png"))
-    assert len(cached_before) >= 23 * 8, len(cached_before)
+    """A second build with the same data renders no portrait again (content-keyed portraits)."""
     result = run_build(built, mirror)
     assert result.success
     mats = [e.event_specific_data.materialization for e in result.all_events
@@ -296,7 +292,6 @@ def test_unchanged_portraits_are_reused(built, mirror):
     # of a float sum (ties are broken by id, neighbours computed on sorted rows).
     rendered, reused = pf.metadata["rendered"].value, pf.metadata["reused_unchanged"].value
     assert (rendered, reused) == (0, 23), pf.metadata["rendered_territories"].value
-    assert sorted(p.name for p in charts.glob("*/*.png")) == cached_before
 
 
 def test_changed_definition_rebuilds_only_its_territory(built, mirror, tmp_path):

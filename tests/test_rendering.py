@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -190,3 +191,22 @@ def test_rendering_job_runs_on_a_dask_cluster(project):
         assert all((folder / f).is_file() for f in FILES)
         assert "Portrait de territoire" in (folder / "portrait.html").read_text(encoding="utf-8")
     instance.dispose()
+
+
+def test_worker_pool_after_a_pdf_in_this_process(built, tmp_path):
+    """A process that has already compiled a PDF with Typst holds its thread pool; the portrait
+    workers must not be forked from it (a forked child could wait forever on one of its locks).
+    Run in a child process with a deadline, so that a regression fails instead of hanging."""
+    script = f"""
+import sys
+from pathlib import Path
+from reports import build, render
+render.portrait_pdf('<html><body><p>essai</p></body></html>', Path({str(tmp_path / 'warm.pdf')!r}))
+out = build.render_set(Path({str(built / 'output' / 'portraits.duckdb')!r}), 'departement', Path({str(tmp_path)!r}),
+                       {{'build_id': 'essai', 'date_label': 'essai'}}, territory_ids=['44', '53'], workers=2)
+print(len(out), sum(r['pages'] for r in out) > 0)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["2", "True"]

@@ -348,7 +348,7 @@ def test_section_context_and_html(pub):
     assert len(s["top"]) == section.TOP_N
     values = [t["projects"]["value"] for t in s["top"]]
     assert values == sorted(values, reverse=True)
-    assert all(s["charts"][k].startswith("data:image/png;base64,") for k in ("trends", "unemployment"))
+    assert all(s["charts"][k].startswith("data:image/svg+xml;base64,") for k in ("trends", "unemployment"))
     assert s["rate_table"][-1]["period"] == "2024-T4"
     html = render.env().get_template("sections/emploi.html.j2").render(
         s=s, territory=ctx["territory"], areas=ctx["areas"], source_by_id=ctx["source_by_id"],
@@ -359,16 +359,21 @@ def test_section_context_and_html(pub):
     assert "Métiers en tension" in html
 
 
-def test_charts_are_figures():
-    from matplotlib.figure import Figure
+def test_charts_are_svg():
+    from xml.etree import ElementTree as ET
 
     from reports import charts_emploi
 
     area = [{"label": "T", "role": "territoire", "points": [(2015, 100.0), (2016, 110.0)]},
             {"label": "R", "role": "region", "points": [(2015, 50.0), (2016, 52.0)]}]
-    assert isinstance(charts_emploi.trends(area, area), Figure)
+    root = ET.fromstring(charts_emploi.trends(area, area))
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    # two panels, each with the territory's and the region's line
+    assert len(root.findall(".//s:g[@id='jobs']//s:polyline", ns)) == 2
+    assert len(root.findall(".//s:g[@id='seekers']//s:polyline", ns)) == 2
     rates = [{"label": "T", "role": "territoire", "points": [("2015-T1", 8.0), ("2015-T2", 7.5)], "estimate": True}]
-    assert isinstance(charts_emploi.unemployment(rates, 2015), Figure)
+    root = ET.fromstring(charts_emploi.unemployment(rates, 2015))
+    assert "T (estimation)" in "".join(root.itertext())
 
 
 def test_bmo_occupation_share_with_secret_parts_is_not_complete(mirror, pub):

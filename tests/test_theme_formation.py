@@ -294,9 +294,9 @@ def test_section_of_every_clpe_territory_has_a_map(pub, monkeypatch):
     from reports.sections import formation as section
     from reports.sections.common import rows
 
-    def draw_only(builder, *args, dpi=200, **kwargs):  # the figure is built, not encoded
+    def draw_only(builder, *args, **kwargs):  # the SVG is drawn, not encoded
         builder(*args, **kwargs)
-        return "data:image/png;base64,"
+        return "data:image/svg+xml;base64,"
 
     monkeypatch.setattr(section, "chart_uri", draw_only)
     sources = {r["source_id"]: r for r in rows(pub, "select * from meta.source")}
@@ -356,10 +356,17 @@ def test_chart_builders():
     pts = gpd.GeoDataFrame({"kind": ["lycee_professionnel", "cio"]},
                            geometry=gpd.points_from_xy([-1.5, -1.45], [47.2, 47.25]), crs=4326)
     cpts = gpd.GeoDataFrame({"n": [3]}, geometry=gpd.points_from_xy([-1.55], [47.15]), crs=4326)
-    fig = charts_formation.establishments_map(communes, communes, pts, cpts)
-    gids = {c.get_gid() for c in fig.axes[0].collections}
-    assert {"lycee_professionnel", "cio", "cfa_commune"} <= gids
-    assert [t.get_text() for t in fig.legends[0].get_texts()][-1].startswith("CIO")
-    fig = charts_formation.insertion_strip([{"label": "Lycées", "values": [44, 60, None], "reference": 54.9}])
-    ax = fig.axes[0]
-    assert ax.get_xlim() == (0, 100) and any(line.get_gid() == "reference_0" for line in ax.lines)
+    from xml.etree import ElementTree as ET
+
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    root = ET.fromstring(charts_formation.establishments_map(communes, communes, pts, cpts))
+    ids = {g.get("id") for g in root.findall(".//s:g", ns)}
+    assert {"lycee_professionnel", "cio", "cfa_commune", "cfa_commune_count"} <= ids
+    legend = [t.text for t in root.findall(".//s:g[@id='legend']/s:text", ns)]
+    assert legend[-1] == "CIO (1)" and "Organismes d'apprentissage sans coordonnées (3)" in legend
+    root = ET.fromstring(charts_formation.insertion_strip(
+        [{"label": "Lycées", "values": [44, 60, None], "reference": 54.9}]))
+    assert len(root.findall(".//s:g[@id='dots_0']/s:circle", ns)) == 2
+    assert "région : 54,9 %" in "".join(root.find(".//s:g[@id='reference_0']", ns).itertext())
+    ticks = [t.text for t in root.findall(".//s:g[@id='xticks']/s:text", ns)]
+    assert ticks[0] == "0 %" and ticks[-1] == "100 %"

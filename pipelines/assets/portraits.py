@@ -2,6 +2,7 @@
 catalogue page, and their publication into ``output/``."""
 
 
+import shutil
 import time
 
 import duckdb
@@ -10,7 +11,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from portraits import contract, editions, publication, warehouse
 from reports import build as report_build
 from reports import annuaire_exports, formation_exports, geo_exports
-from reports import chartcache, confirmation_exports, set_render, site
+from reports import confirmation_exports, set_render, site
 
 from ..resources import PortraitsSettings
 from . import build_info
@@ -75,13 +76,13 @@ def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) 
     info = build_info(context)
     results = []
     t0 = time.perf_counter()
-    charts_dir = settings.cache_path() / "charts"
     for set_id in sets:
         results += report_build.render_set(db, set_id, build_dir, info, workers=settings.workers or None,
-                                           previous=settings.output_path(), chart_cache=charts_dir,
+                                           previous=settings.output_path(),
                                            progress=context.log.info)
     wall = time.perf_counter() - t0
-    pruned = chartcache.prune(charts_dir) if charts_dir.exists() else 0
+    # charts are drawn as SVG in milliseconds: the PNG cache of earlier versions is not used any more
+    shutil.rmtree(settings.cache_path() / "charts", ignore_errors=True)
     with duckdb.connect(str(db), read_only=True) as con:
         all_sets = [r[0] for r in con.execute("select set_id from ref.territory_set").fetchall()]
         geojson = [p for s in all_sets for p in geo_exports.write_set(con, build_dir, s, per_territory=s in sets)]
@@ -102,8 +103,6 @@ def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) 
         "html_seconds_sum": round(sum(r["html_seconds"] for r in results), 2),
         "pdf_seconds_sum": round(sum(r["pdf_seconds"] for r in results), 2),
         "output_dir": str(build_dir / "portraits"),
-        "chart_cache": str(charts_dir),
-        "chart_cache_pruned": pruned,
         "geojson_files": len(geojson),
         "directory_export_files": len(annuaire),
         "confirmation_sheet_files": len(sheets),

@@ -69,7 +69,7 @@ def render_portrait_lot(context: OpExecutionContext, render_settings: PortraitsS
     try:
         results = set_render.render_batch(Path(batch["edition"]), batch["set_id"], batch["ids"],
                                           _work_dir(render_settings, context.run_id), build_info(context),
-                                          chart_cache=render_settings.cache_path() / "charts", log=context.log.info)
+                                          log=context.log.info)
     except set_render.RenderError as exc:
         raise Failure(description=str(exc)) from None
     return [dict(r, edition=batch["edition"], whole_set=batch["whole_set"]) for r in results]

@@ -15,13 +15,10 @@
 from __future__ import annotations
 
 
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-
 from portraits.safety import safe_url
 from portraits import directory as D
 
-from .. import maps, style
+from .. import maps, style, svg
 from ..formatting import long_date, number
 from .common import chart_uri, commune_geometries, per_inhabitants_compare, rows, territory_geometry
 
@@ -290,57 +287,42 @@ def referral(con, main_commune: str) -> list[dict]:
     return out
 
 
-def points_map(territory, communes, points: list[dict], *, n_labels: int = 3, width: float = 5.0) -> Figure:
+def points_map(territory, communes, points: list[dict], *, n_labels: int = 3, width: float = 5.0) -> str:
     """The territory's outline and communes, its geolocated points by network (:data:`MAP_GROUPS`).
 
     ``territory``/``communes``: GeoDataFrames (any CRS; ``communes`` may carry ``label`` and
     ``population``: the ``n_labels`` most populous communes are named); ``points``: dicts with
     ``network``, ``latitude``, ``longitude``. Drawn in Lambert-93, legend under the map; the layers
-    carry a ``gid`` (``communes``, ``outline``, ``points_<network>``, ``points_autres``)."""
+    carry an ``id`` (``communes``, ``outline``, ``points_<network>``, ``points_autres``)."""
     import geopandas as gpd
-    import matplotlib.patheffects as pe
 
-    style.apply()
-    terr = territory.to_crs(maps.LAMBERT93)
-    minx, miny, maxx, maxy = terr.total_bounds
-    ratio = min(max((maxy - miny) / max(maxx - minx, 1.0), 0.5), 1.1)
-    fig = Figure(figsize=(width, width * ratio * 0.8 + 0.45), dpi=150, layout="constrained")
-    ax = fig.add_subplot()
-    ax.set_aspect("equal")
-    ax.set_axis_off()
-    comm = communes.to_crs(maps.LAMBERT93)
-    comm.plot(ax=ax, color="#f2f4f7", edgecolor="#c3ccd6", linewidth=0.3, gid="communes")
-    terr.boundary.plot(ax=ax, color=maps.STYLE["outline"], linewidth=1.0, gid="outline")
-    if n_labels and "label" in comm.columns and "population" in comm.columns:
-        for row in comm.dropna(subset=["population"]).nlargest(n_labels, "population").itertuples():
-            c = row.geometry.representative_point()
-            ax.annotate(row.label, (c.x, c.y), xytext=(0, 7), textcoords="offset points", ha="center",
-                        fontsize=7, color=maps.STYLE["text"], zorder=4, gid="commune_label",
-                        path_effects=[pe.withStroke(linewidth=2.2, foreground="white")])
     geo = [p for p in points if p.get("latitude") is not None and p.get("longitude") is not None
            and p["latitude"] == p["latitude"]]
     main = {g[0] for g in MAP_GROUPS if g[0]}
-    handles = []
-    for i, (net, label, color, marker) in enumerate(MAP_GROUPS):
+    layers, items = [], []
+    for net, label, color, marker in MAP_GROUPS:
         sel = [p for p in geo if (p["network"] == net if net else p["network"] not in main)]
         if not sel:
             continue
         pts = gpd.GeoSeries(gpd.points_from_xy([p["longitude"] for p in sel], [p["latitude"] for p in sel]),
                             crs="EPSG:4326").to_crs(maps.LAMBERT93)
         big = net is not None
-        ax.scatter(pts.x, pts.y, s=34 if big else 16, marker=marker if big else "o", color=color,
-                   edgecolors="white", linewidths=0.6, zorder=3 if big else 2,
-                   gid=f"points_{net or 'autres'}")
-        handles.append(Line2D([], [], linestyle="none", marker=marker if big else "o", color=color,
-                              markeredgecolor="white", markersize=6.5 if big else 5,
-                              label=f"{label} ({len(sel)})"))
-    dx, dy = (maxx - minx) * 0.03, (maxy - miny) * 0.03
-    ax.set_xlim(minx - dx, maxx + dx)
-    ax.set_ylim(miny - dy, maxy + dy)
-    if handles:
-        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 3), fontsize=7.5,
-                   frameon=False, handletextpad=0.3, columnspacing=1.2)
-    return fig
+        layers.append((net, color, marker if big else "o", 8.0 if big else 5.0, pts))
+        items.append({"label": f"{label} ({len(sel)})", "kind": "marker", "marker": marker if big else "o",
+                      "colour": color, "size": 6.5 if big else 5})
+    w = width * 72
+    leg_h = svg.legend(None, items, x=w / 2, y=0, ncols=min(len(items), 3), size=7.5, width=w - 8)
+    c, frame = maps.territory_canvas(communes, territory, width=w, n_labels=n_labels, bottom=leg_h + 4,
+                                     fill="#f2f4f7", edge="#c3ccd6", outline_width=1.0, label_above=True,
+                                     aspect=(0.4, 0.88))
+    # the other networks first (small), then the main ones on top
+    for net, color, marker, size, pts in sorted(layers, key=lambda lay: lay[0] is not None):
+        c.open(f"points_{net or 'autres'}")
+        for x, y in zip(pts.x, pts.y):
+            c.marker(marker, *frame.xy(x, y), size, color, "white", 0.6)
+        c.close()
+    svg.legend(c, items, x=w / 2, y=c.height - leg_h - 2, ncols=min(len(items), 3), size=7.5, width=w - 8)
+    return c.svg()
 
 
 def count_table(con, areas: list[dict]) -> list[dict]:

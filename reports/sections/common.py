@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 
-from .. import chartcache, charts
 from ..formatting import is_missing, number, percent
 
 
@@ -14,15 +13,11 @@ def rows(con, sql: str, params=()) -> list[dict]:
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
-def png_data_uri(fig) -> str:
-    """Charts are embedded in the HTML, so that a downloaded portrait.html stands alone."""
-    return "data:image/png;base64," + base64.b64encode(charts.figure_to_png(fig)).decode("ascii")
-
-
-def chart_uri(builder, *args, dpi: int = 200, **kwargs) -> str:
-    """``builder(*args, **kwargs)`` (a Figure) as an embedded PNG, reused from the chart cache
-    when the same builder already drew the same data (see ``reports.chartcache``)."""
-    return "data:image/png;base64," + base64.b64encode(chartcache.png(builder, *args, dpi=dpi, **kwargs)).decode("ascii")
+def chart_uri(builder, *args, **kwargs) -> str:
+    """``builder(*args, **kwargs)`` (SVG text, see ``reports.svg``) as a data URI: charts are
+    embedded in the HTML, so that a downloaded portrait.html stands alone; in an ``<img>``, an SVG
+    runs no script and loads nothing."""
+    return "data:image/svg+xml;base64," + base64.b64encode(builder(*args, **kwargs).encode("utf-8")).decode("ascii")
 
 
 def geo_frame(con, sql: str, params=()):

@@ -198,7 +198,7 @@ def context(con, base: dict) -> dict | None:
         wide = maxx > minx and (maxy - miny) / (maxx - minx) < 0.75
         map_width = 6.6 if wide else 5.2  # inches, shown at that size in print
         map_uri = chart_uri(charts_formation.establishments_map, communes, tgeom, pts, cpts,
-                            size=(map_width, 4.6), dpi=160)
+                            size=(map_width, 4.6))
     n_without_xy = sum(1 for e in drawn if e["kind"] and not _ok(e["latitude"]) and e["kind"] != "cfa")
 
     # ---- insertion
