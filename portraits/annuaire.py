@@ -55,6 +55,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import directory as D
+from .directory.normalise import _split, _today
 from .warehouse import init_schema
 
 RAW_TABLES = {
@@ -118,7 +119,7 @@ def build_frame(con, corrections_path: Path | str | None, *, today: date | str |
     """The directory as a DataFrame (corrections applied), the validated corrections and the stats.
 
     Pure read of the warehouse: nothing is written. Raises ``CorrectionsError`` on a bad file."""
-    today_d = D._today(today)
+    today_d = _today(today)
     dila = _raw(con, "dila")
     agencies = _raw(con, "agencies")
     cio = _raw(con, "education", "where category = 'cio'")
@@ -156,7 +157,7 @@ def _resolve(directory: pd.DataFrame, corrections: pd.DataFrame) -> list[str | N
     """The row id each correction reached (ids merged into a row resolve to it)."""
     alias = {i: i for i in directory["id"]}
     for i, m in zip(directory["id"], directory["merged_from"].fillna("")):
-        for old in D._split(m):
+        for old in _split(m):
             alias[old] = i
     return [alias.get(pid, pid) for pid in corrections["id"]]
 
@@ -167,7 +168,7 @@ def build(con, corrections_path: Path | str | None, *, today: date | str | None 
     ``corrections``, ``closed``, ``without_coordinates``, ``territory_rows``, ``seconds``."""
     t0 = time.perf_counter()
     init_schema(con)
-    today_d = D._today(today)
+    today_d = _today(today)
     full, corrections, stats = build_frame(con, corrections_path, today=today_d, keep_closed=True)
     closed_ids = set(full.loc[full["closed"].astype(bool), "id"])
     points = full[~full["closed"].astype(bool)].drop(columns="closed").reset_index(drop=True)
