@@ -13,10 +13,11 @@ build          :func:`build_directory`: records of every source, then the duplic
 corrections    the coordinators' corrections file: :func:`load_corrections`, :func:`apply_corrections`
 referral       :func:`orienter`: the points serving a public, nearest first
 exports        :func:`to_geojson`, :func:`to_csv_bytes`
+stage          the warehouse stage: the ``directory`` schema of the working database (imported on
+               its own: ``from portraits.directory import stage``)
 ============== =====================================================================================
 
-Every public name of these modules is importable from :mod:`portraits.directory`. The warehouse
-stage that writes the ``directory`` schema is :mod:`portraits.annuaire`.
+Every public name of these modules (but ``stage``) is importable from :mod:`portraits.directory`.
 
 Output of :func:`build_directory`: one row per reception point, columns :data:`COLUMNS`:
 
