@@ -39,14 +39,15 @@ counts as unchanged.
   sheet's, ``commune_code`` mandatory), id :func:`new_point_id`
   (``local:<network>-<commune_code>-<slug of the name>``).
 
-Every row is checked with the rules of the corrections file (:func:`portraits.directory._check_value`
-on every value written; unknown id, id of another network, bad answer, bad date, missing author, a
-cell a spreadsheet would run as a formula); every problem is collected and one
-:class:`SheetError` (a :class:`portraits.directory.CorrectionsError`) lists them all with the file,
-the line as a spreadsheet shows it and the French column. The rows produced are then validated
-once more by :func:`portraits.directory.load_corrections` on the existing corrections file plus
-the new rows (in a temporary file). An answer already in the corrections file (same point, same
-action, author and date) is skipped, so integrating a sheet twice adds nothing.
+Every row is checked with the rules of the corrections file
+(:func:`portraits.directory.corrections._check_value` on every value written; unknown id, id of
+another network, bad answer, bad date, missing author, a cell a spreadsheet would run as a formula);
+every problem is collected and one :class:`SheetError` (a
+:class:`portraits.directory.CorrectionsError`) lists them all with the file, the line as a
+spreadsheet shows it and the French column. The rows produced are then validated once more by
+:func:`portraits.directory.load_corrections` on the existing corrections file plus the new rows (in
+a temporary file). An answer already in the corrections file (same point, same action, author and
+date) is skipped, so integrating a sheet twice adds nothing.
 
 :func:`append_corrections` appends rows to the corrections file atomically (a temporary file beside
 it, then ``os.replace``), keeping its BOM and line endings. :func:`network_freshness` summarises the
@@ -70,6 +71,8 @@ from typing import Iterable
 import pandas as pd
 
 from . import directory as D
+from .directory.corrections import _LOCAL_ID, _check_value, _known_communes
+from .directory.normalise import _split
 from .safety import neutralise_cell
 
 # (French header, directory.reception_point column or computed; None = filled by the network)
@@ -172,7 +175,7 @@ def new_point_id(network: str, commune_code: str, name: str) -> str:
     """The id of a point added by a sheet: ``local:<network>-<commune_code>-<slug of the name>``
     (the same answer always gives the same id)."""
     pid = f"local:{network}-{commune_code}-{slug(name)}"
-    if not D._LOCAL_ID.fullmatch(pid):  # commune_code is validated before: a safety net
+    if not _LOCAL_ID.fullmatch(pid):  # commune_code is validated before: a safety net
         pid = f"local:{network}-{slug(commune_code, 10)}-{slug(name)}"
     return pid
 
@@ -309,8 +312,8 @@ def _answer(value: str) -> str:
 
 def value_problem(field: str, value: str, communes: set[str]) -> str | None:
     """Why ``value`` cannot be written to ``field`` (French), by the rules of the corrections file
-    (:func:`portraits.directory._check_value`); None when it can."""
-    msg = D._check_value(field, value, communes)
+    (:func:`portraits.directory.corrections._check_value`); None when it can."""
+    msg = _check_value(field, value, communes)
     if msg is None:
         return None
     v = value.strip()
@@ -406,7 +409,7 @@ def sheet_corrections(
     every id the existing file names is taken as known."""
     path = Path(path)
     sheet = read_sheet(path)
-    codes = D._known_communes(communes)
+    codes = _known_communes(communes)
     net, problems = _sheet_network(sheet, network)
     result = Integration(path, net or "")
     existing_rows = _existing_rows(Path(existing) if existing is not None else None)
@@ -418,7 +421,7 @@ def sheet_corrections(
     alias = {}
     for i, m in zip(directory["id"], directory["merged_from"].fillna("")):
         alias[i] = i
-        for old in D._split(m):
+        for old in _split(m):
             alias.setdefault(old, i)
     by_id = directory.set_index("id", drop=False)
     origins: list[tuple[int, str]] = []  # (sheet line, French column) of each produced row

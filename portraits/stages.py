@@ -181,14 +181,14 @@ DEFAULT_CORRECTIONS = Path(__file__).parent / "corrections" / "annuaire.csv"
 
 def build_directory(con, corrections: Path | None = None) -> dict[str, int]:
     """The directory of reception points (``directory`` schema), after the territory sets and
-    before the indicators (which count points per territory). See portraits/annuaire.py."""
+    before the indicators (which count points per territory). See portraits/directory/stage.py."""
     try:
-        from . import annuaire
+        from .directory.stage import build
     except ImportError as exc:  # the directory is built by its own module
-        if getattr(exc, "name", None) not in (None, "portraits.annuaire"):
+        if getattr(exc, "name", None) not in (None, "portraits.directory.stage"):
             raise
         return {}
-    return annuaire.build(con, corrections or DEFAULT_CORRECTIONS)
+    return build(con, corrections or DEFAULT_CORRECTIONS)
 
 
 def build_indicators(con) -> int:

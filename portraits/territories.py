@@ -199,7 +199,8 @@ def _sniff_binary(path: Path, head: bytes, problems: list[Problem]) -> None:
         raise _Fatal
 
 
-def _read_rows(path: Path, problems: list[Problem]):
+def _read_text(path: Path, problems: list[Problem]) -> str:
+    """The file's text, after the checks on its bytes (size, not a spreadsheet, not empty, no NUL)."""
     size = Path(path).stat().st_size
     if size > MAX_BYTES:
         problems.append(Problem(None, None, "too_large",
@@ -216,7 +217,11 @@ def _read_rows(path: Path, problems: list[Problem]):
         problems.append(Problem(raw[: raw.index(b"\x00")].count(b"\n") + 1, None, "control_character",
                                 "caractère nul (octet 0) dans le fichier : ce n'est pas un CSV texte."))
         raise _Fatal
-    text = _decode(raw, problems)
+    return _decode(raw, problems)
+
+
+def _delimiter(text: str, problems: list[Problem]) -> str:
+    """``;`` or ``,``, whichever the header line (the first non-blank one) holds more of."""
     lines = text.splitlines()
     header_index = next(i for i, line in enumerate(lines) if line.strip())
     header_line = lines[header_index]
@@ -229,9 +234,14 @@ def _read_rows(path: Path, problems: list[Problem]):
             f"En-tête lu : « {header_line.strip()[:80]} ».",
         ))
         raise _Fatal
-    sep = ";" if n_semi >= n_comma else ","
+    return ";" if n_semi >= n_comma else ","
+
+
+def _csv_rows(text: str, sep: str, problems: list[Problem]):
+    """``(header, header line number, [(line, cells)])``: the normalised header and the non-blank
+    rows after it. A line the csv module cannot read, or that must not be read, stops everything."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-    header = None
+    header = header_line_no = None
     rows = []
     iterator = iter(reader)
     while True:
@@ -245,27 +255,7 @@ def _read_rows(path: Path, problems: list[Problem]):
                                     f"ligne illisible ({exc}) : un champ est-il immense, ou un guillemet "
                                     "jamais refermé ?"))
             raise _Fatal from None
-        if reader.line_num > start and any("\n" in c or "\r" in c for c in row):
-            problems.append(Problem(start, None, "unbalanced_quote",
-                                    f"guillemet ouvert à la ligne {start} et refermé seulement ligne "
-                                    f"{reader.line_num} : les lignes entre les deux seraient avalées dans un "
-                                    "seul champ. Refermez le guillemet ou retirez-le."))
-            raise _Fatal
-        long_cell = next((c for c in row if len(c) > MAX_FIELD), None)
-        if long_cell is not None:
-            problems.append(Problem(reader.line_num, None, "field_too_long",
-                                    f"un champ de {len(long_cell)} caractères (au plus {MAX_FIELD}) : "
-                                    f"« {long_cell[:40]}… »"))
-            raise _Fatal
-        if any(ch in c for c in row for ch in _CONTROL):
-            problems.append(Problem(reader.line_num, None, "control_character",
-                                    "caractère de contrôle dans un champ : retirez-le."))
-            raise _Fatal
-        if len(rows) >= MAX_ROWS:
-            problems.append(Problem(reader.line_num, None, "too_many_rows",
-                                    f"plus de {MAX_ROWS:,} lignes : une définition liste au plus chaque commune "
-                                    "de France une fois.".replace(",", "\u202f")))
-            raise _Fatal
+        _check_csv_row(row, start, reader.line_num, len(rows), problems)
         if header is None:
             if not any(c.strip() for c in row):
                 continue
@@ -275,7 +265,36 @@ def _read_rows(path: Path, problems: list[Problem]):
         if not any(c.strip() for c in row):
             continue
         rows.append((reader.line_num, row))
-    # header checks
+    return header, header_line_no, rows
+
+
+def _check_csv_row(row: list[str], start: int, line_num: int, n_rows: int, problems: list[Problem]) -> None:
+    """Faults of one CSV row (from line ``start`` to ``line_num``) that stop the reading."""
+    if line_num > start and any("\n" in c or "\r" in c for c in row):
+        problems.append(Problem(start, None, "unbalanced_quote",
+                                f"guillemet ouvert à la ligne {start} et refermé seulement ligne "
+                                f"{line_num} : les lignes entre les deux seraient avalées dans un "
+                                "seul champ. Refermez le guillemet ou retirez-le."))
+        raise _Fatal
+    long_cell = next((c for c in row if len(c) > MAX_FIELD), None)
+    if long_cell is not None:
+        problems.append(Problem(line_num, None, "field_too_long",
+                                f"un champ de {len(long_cell)} caractères (au plus {MAX_FIELD}) : "
+                                f"« {long_cell[:40]}… »"))
+        raise _Fatal
+    if any(ch in c for c in row for ch in _CONTROL):
+        problems.append(Problem(line_num, None, "control_character",
+                                "caractère de contrôle dans un champ : retirez-le."))
+        raise _Fatal
+    if n_rows >= MAX_ROWS:
+        problems.append(Problem(line_num, None, "too_many_rows",
+                                f"plus de {MAX_ROWS:,} lignes : une définition liste au plus chaque commune "
+                                "de France une fois.".replace(",", "\u202f")))
+        raise _Fatal
+
+
+def _check_header(header: list[str], header_line_no: int, sep: str, rows: list, problems: list[Problem]) -> None:
+    """The header names each column once and has the required ones; at least one row follows."""
     dup = sorted({h for h in header if h and header.count(h) > 1})
     if dup:
         problems.append(Problem(header_line_no, None, "duplicate_column",
@@ -299,6 +318,11 @@ def _read_rows(path: Path, problems: list[Problem]):
     if not rows:
         problems.append(Problem(None, None, "no_rows", "le fichier n'a que la ligne d'en-tête : aucun territoire."))
         raise _Fatal
+
+
+def _records(header: list[str], rows: list, sep: str, problems: list[Problem]) -> list[dict]:
+    """One record per row (``line, territory_id, label, epci_siren, commune_code``); a row whose
+    number of fields does not fit the header is a problem and is left out."""
     records = []
     n = len(header)
     for line, row in rows:
@@ -329,7 +353,17 @@ def _read_rows(path: Path, problems: list[Problem]):
             "epci_siren": re.sub(r"\s", "", rec.get("epci_siren", "") or ""),
             "commune_code": re.sub(r"\s", "", rec.get("commune_code", "") or ""),
         })
-    return records, sep
+    return records
+
+
+def _read_rows(path: Path, problems: list[Problem]):
+    """``(records, separator)`` of a definition file; raises :class:`_Fatal` (the problem added to
+    ``problems``) when the file cannot be read on."""
+    text = _read_text(path, problems)
+    sep = _delimiter(text, problems)
+    header, header_line_no, rows = _csv_rows(text, sep, problems)
+    _check_header(header, header_line_no, sep, rows, problems)
+    return _records(header, rows, sep, problems), sep
 
 
 # ----------------------------------------------------------------------------------------------
@@ -406,6 +440,47 @@ def load_definition(
     warnings: list[str] = []
 
     set_id = path.stem if set_id is None else set_id
+    _check_set_id(set_id, problems)
+    try:
+        records, _sep = _read_rows(path, problems)
+    except _Fatal:
+        raise DefinitionError(path, problems) from None
+
+    ref = _reference(communes, epci_members, history, cog)
+    rows = _Rows()
+    for rec in records:
+        _check_row(rec, ref, rows, problems)
+    _check_codeless_rows(rows, problems)
+    _check_id_case(rows, problems)
+    _check_labels(rows, problems)
+    det = pd.DataFrame(rows.detail, columns=["territory_id", "commune_code", "line", "given_code", "via"])
+    if not det.empty:
+        _check_communes_in_two(det, ref, problems)
+        warnings.extend(_listed_twice(det, ref))
+    if problems:
+        raise DefinitionError(path, problems)
+
+    members = _members(det, rows)
+    warnings.extend(_coverage_warnings(members, region_communes, rows.converted, ref))
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    if description is None:
+        description = _description(path, sha, cog, members, region_communes)
+    return Definition(
+        set_id=set_id,
+        label=label or f"Territoires personnalisés ({set_id})",
+        members=members,
+        warnings=warnings,
+        cog=cog,
+        path=path,
+        sha256=sha,
+        description=description,
+        sort_order=sort_order,
+        detail=det,
+        portraits=portraits,
+    )
+
+
+def _check_set_id(set_id: str, problems: list[Problem]) -> None:
     if not ID_PATTERN.fullmatch(set_id or ""):
         problems.append(Problem(None, "set_id", "bad_set_id",
                                 f"« {set_id} » ne peut pas servir d'identifiant d'ensemble (lettres, chiffres, "
@@ -416,11 +491,31 @@ def load_definition(
                                 f"« {set_id} » est le nom d'un ensemble standard "
                                 f"({', '.join(sorted(RESERVED_SET_IDS))}) : choisissez un autre nom."))
 
-    try:
-        records, _sep = _read_rows(path, problems)
-    except _Fatal:
-        raise DefinitionError(path, problems) from None
 
+@dataclass
+class _Reference:
+    """The reference tables as the checks read them: ``*_v`` in the file's COG vintage, ``names26``
+    the names to show (2026 names first when the file is in COG 2026)."""
+
+    cog: int
+    history: pd.DataFrame
+    current: set[str]  # current communes of the vintage
+    names_v: dict[str, str]
+    parents_v: dict[str, str]  # delegated or associated commune -> its commune, in the vintage
+    old_to_new: dict[str, str]  # former code -> 2026 code
+    old_names: dict[str, str]
+    new_names: dict[str, str]
+    names26: dict[str, str]
+    epci_communes: dict[str, list[str]]  # EPCI SIREN -> member communes (vintage)
+    epci_member_codes: set[str]
+    member_names: dict[str, str]
+
+    def to_2026(self, code: str) -> str:
+        return self.old_to_new.get(code, code) if self.cog == 2024 else code
+
+
+def _reference(communes: pd.DataFrame, epci_members: pd.DataFrame, history: pd.DataFrame,
+               cog: int) -> _Reference:
     current, names_v = _communes_table(communes)
     parents_v = {}
     if {"code", "type", "parent_code"} <= set(communes.columns):
@@ -432,108 +527,126 @@ def load_definition(
     new_names = dict(zip(history["new_code"], history["new_name"])) if "new_name" in history.columns else {}
     names26 = {**names_v, **new_names} if cog == 2024 else {**new_names, **names_v}
     epci_communes = epci_members.groupby("epci_siren")["commune_code"].apply(list).to_dict()
-    epci_names = epci_members.groupby("epci_siren")["epci_name"].first().to_dict() \
-        if "epci_name" in epci_members.columns else {}
     epci_member_codes = set(epci_members["commune_code"])
     member_names = dict(zip(epci_members["commune_code"], epci_members.get("commune_name", epci_members["commune_code"])))
+    return _Reference(cog, history, current, names_v, parents_v, old_to_new, old_names, new_names, names26,
+                      epci_communes, epci_member_codes, member_names)
 
-    def to_2026(code: str) -> str:
-        return old_to_new.get(code, code) if cog == 2024 else code
 
-    # --- row-level checks and resolution
-    detail = []  # territory_id, commune_code (2026), line, given_code, via
-    no_code_rows: dict[str, list[int]] = {}
-    rows_by_tid: dict[str, list[dict]] = {}
-    converted: dict[str, str] = {}
-    for rec in records:
-        line, tid, lab = rec["line"], rec["territory_id"], rec["label"]
-        ep, cc = rec["epci_siren"], rec["commune_code"]
-        if not tid:
-            problems.append(Problem(line, "territory_id", "empty_id", "identifiant de territoire vide."))
-        elif not ID_PATTERN.fullmatch(tid):
-            bad = sorted({ch for ch in tid if not re.fullmatch(r"[A-Za-z0-9_-]", ch)})
-            why = (f"caractère(s) non autorisé(s) : {' '.join(repr(c) for c in bad)}" if bad
-                   else "plus de 64 caractères")
-            problems.append(Problem(line, "territory_id", "bad_id",
-                                    f"identifiant « {tid} » invalide ({why}) : lettres sans accent, chiffres, "
-                                    "« - » et « _ » seulement (l'identifiant devient un nom de fichier)."))
-        if not lab:
-            problems.append(Problem(line, "label", "empty_label", "libellé du territoire vide."))
+@dataclass
+class _Rows:
+    """What the row checks gather for the territory checks."""
+
+    detail: list[tuple] = field(default_factory=list)  # territory_id, commune_code (2026), line, given_code, via
+    no_code_rows: dict[str, list[int]] = field(default_factory=dict)  # territory_id -> lines without a code
+    rows_by_tid: dict[str, list[dict]] = field(default_factory=dict)  # in file order
+    converted: dict[str, str] = field(default_factory=dict)  # COG 2024 code -> 2026 code
+
+
+def _check_row(rec: dict, ref: _Reference, rows: _Rows, problems: list[Problem]) -> None:
+    """Check one row and resolve its EPCI or commune to 2026 communes (into ``rows.detail``)."""
+    line, tid, lab = rec["line"], rec["territory_id"], rec["label"]
+    ep, cc = rec["epci_siren"], rec["commune_code"]
+    if not tid:
+        problems.append(Problem(line, "territory_id", "empty_id", "identifiant de territoire vide."))
+    elif not ID_PATTERN.fullmatch(tid):
+        bad = sorted({ch for ch in tid if not re.fullmatch(r"[A-Za-z0-9_-]", ch)})
+        why = (f"caractère(s) non autorisé(s) : {' '.join(repr(c) for c in bad)}" if bad
+               else "plus de 64 caractères")
+        problems.append(Problem(line, "territory_id", "bad_id",
+                                f"identifiant « {tid} » invalide ({why}) : lettres sans accent, chiffres, "
+                                "« - » et « _ » seulement (l'identifiant devient un nom de fichier)."))
+    if not lab:
+        problems.append(Problem(line, "label", "empty_label", "libellé du territoire vide."))
+    if tid:
+        rows.rows_by_tid.setdefault(tid, []).append(rec)
+    if ep and cc:
+        problems.append(Problem(line, None, "both_codes",
+                                f"la ligne remplit à la fois epci_siren ({ep}) et commune_code ({cc}) : "
+                                "une ligne désigne soit un EPCI entier, soit une commune."))
+        return
+    if not ep and not cc:
+        rows.no_code_rows.setdefault(tid, []).append(line)
+        return
+    if cc:
+        _resolve_commune(line, tid, cc, ref, rows, problems)
+    else:
+        _resolve_epci(line, tid, ep, ref, rows, problems)
+
+
+def _resolve_commune(line: int, tid: str, cc: str, ref: _Reference, rows: _Rows,
+                     problems: list[Problem]) -> None:
+    cog = ref.cog
+    if not COMMUNE_PATTERN.fullmatch(cc):
+        hint = ""
+        if re.fullmatch(r"\d{4}", cc) and ("0" + cc in ref.current or "0" + cc in ref.epci_member_codes):
+            hint = f" Le zéro initial a-t-il été perdu (0{cc}) ? Mettez la colonne au format Texte."
+        elif SIREN_PATTERN.fullmatch(cc):
+            hint = " Cela ressemble à un SIREN d'EPCI : mettez-le dans la colonne epci_siren."
+        problems.append(Problem(line, "commune_code", "bad_commune_code",
+                                f"« {cc} » n'est pas un code commune INSEE (5 caractères).{hint}"))
+        return
+    if cc in ref.current or (cc in ref.epci_member_codes and cc not in ref.old_to_new):
+        new = ref.to_2026(cc)
+        if new != cc:
+            rows.converted[cc] = new
         if tid:
-            rows_by_tid.setdefault(tid, []).append(rec)
-        if ep and cc:
-            problems.append(Problem(line, None, "both_codes",
-                                    f"la ligne remplit à la fois epci_siren ({ep}) et commune_code ({cc}) : "
-                                    "une ligne désigne soit un EPCI entier, soit une commune."))
-            continue
-        if not ep and not cc:
-            no_code_rows.setdefault(tid, []).append(line)
-            continue
-        if cc:
-            if not COMMUNE_PATTERN.fullmatch(cc):
-                hint = ""
-                if re.fullmatch(r"\d{4}", cc) and ("0" + cc in current or "0" + cc in epci_member_codes):
-                    hint = f" Le zéro initial a-t-il été perdu (0{cc}) ? Mettez la colonne au format Texte."
-                elif SIREN_PATTERN.fullmatch(cc):
-                    hint = " Cela ressemble à un SIREN d'EPCI : mettez-le dans la colonne epci_siren."
-                problems.append(Problem(line, "commune_code", "bad_commune_code",
-                                        f"« {cc} » n'est pas un code commune INSEE (5 caractères).{hint}"))
-                continue
-            if cc in current or (cc in epci_member_codes and cc not in old_to_new):
-                new = to_2026(cc)
-                if new != cc:
-                    converted[cc] = new
-                if tid:
-                    detail.append((tid, new, line, cc, "commune"))
-            elif cc in old_to_new:
-                new = old_to_new[cc]
-                msg = (f"{_name(cc, old_names)} est une ancienne commune, fusionnée dans "
-                       f"{_name(new, new_names, names26)} : utilisez le code {new}")
-                if cog == 2026 and cc in _gone_after_2024(history):
-                    msg += " (ou indiquez --cog 2024 si tout le fichier est en COG 2024)"
-                problems.append(Problem(line, "commune_code", "former_commune", msg + "."))
-            elif cc in parents_v:
-                parent = parents_v[cc]
-                new = to_2026(parent)
-                after = f" (aujourd'hui {_name(new, names26)})" if new != parent else ""
-                problems.append(Problem(line, "commune_code", "former_commune",
-                                        f"{_name(cc, names_v)} est une commune déléguée ou associée de "
-                                        f"{_name(parent, names_v)} dans le COG {cog}{after} : utilisez le "
-                                        f"code {parent}."))
-            elif cc[:2] not in REGION_DEPARTEMENTS:
-                problems.append(Problem(line, "commune_code", "unknown_commune",
-                                        f"code commune {cc} inconnu : hors de la région, seules les communes "
-                                        f"des EPCI du COG {cog} ayant au moins une commune dans la région sont "
-                                        "connues (indiquez plutôt l'EPCI, ou vérifiez le code)."))
-            else:
-                problems.append(Problem(line, "commune_code", "unknown_commune",
-                                        f"code commune {cc} inconnu dans le COG {cog}."))
-        else:
-            if not SIREN_PATTERN.fullmatch(ep):
-                hint = ""
-                if COMMUNE_PATTERN.fullmatch(ep):
-                    hint = " Cela ressemble à un code commune : mettez-le dans la colonne commune_code."
-                problems.append(Problem(line, "epci_siren", "bad_epci_siren",
-                                        f"« {ep} » n'est pas un SIREN d'EPCI (9 chiffres).{hint}"))
-                continue
-            if ep not in epci_communes:
-                problems.append(Problem(line, "epci_siren", "unknown_epci",
-                                        f"EPCI {ep} inconnu parmi les EPCI du COG {cog} ayant au moins une "
-                                        "commune dans la région."))
-                continue
-            for c in epci_communes[ep]:
-                new = to_2026(c)
-                if new != c:
-                    converted[c] = new
-                if tid:
-                    detail.append((tid, new, line, c, f"epci:{ep}"))
+            rows.detail.append((tid, new, line, cc, "commune"))
+    elif cc in ref.old_to_new:
+        new = ref.old_to_new[cc]
+        msg = (f"{_name(cc, ref.old_names)} est une ancienne commune, fusionnée dans "
+               f"{_name(new, ref.new_names, ref.names26)} : utilisez le code {new}")
+        if cog == 2026 and cc in _gone_after_2024(ref.history):
+            msg += " (ou indiquez --cog 2024 si tout le fichier est en COG 2024)"
+        problems.append(Problem(line, "commune_code", "former_commune", msg + "."))
+    elif cc in ref.parents_v:
+        parent = ref.parents_v[cc]
+        new = ref.to_2026(parent)
+        after = f" (aujourd'hui {_name(new, ref.names26)})" if new != parent else ""
+        problems.append(Problem(line, "commune_code", "former_commune",
+                                f"{_name(cc, ref.names_v)} est une commune déléguée ou associée de "
+                                f"{_name(parent, ref.names_v)} dans le COG {cog}{after} : utilisez le "
+                                f"code {parent}."))
+    elif cc[:2] not in REGION_DEPARTEMENTS:
+        problems.append(Problem(line, "commune_code", "unknown_commune",
+                                f"code commune {cc} inconnu : hors de la région, seules les communes "
+                                f"des EPCI du COG {cog} ayant au moins une commune dans la région sont "
+                                "connues (indiquez plutôt l'EPCI, ou vérifiez le code)."))
+    else:
+        problems.append(Problem(line, "commune_code", "unknown_commune",
+                                f"code commune {cc} inconnu dans le COG {cog}."))
 
-    # --- territory-level checks
-    for tid, lines in no_code_rows.items():
+
+def _resolve_epci(line: int, tid: str, ep: str, ref: _Reference, rows: _Rows,
+                  problems: list[Problem]) -> None:
+    cog = ref.cog
+    if not SIREN_PATTERN.fullmatch(ep):
+        hint = ""
+        if COMMUNE_PATTERN.fullmatch(ep):
+            hint = " Cela ressemble à un code commune : mettez-le dans la colonne commune_code."
+        problems.append(Problem(line, "epci_siren", "bad_epci_siren",
+                                f"« {ep} » n'est pas un SIREN d'EPCI (9 chiffres).{hint}"))
+        return
+    if ep not in ref.epci_communes:
+        problems.append(Problem(line, "epci_siren", "unknown_epci",
+                                f"EPCI {ep} inconnu parmi les EPCI du COG {cog} ayant au moins une "
+                                "commune dans la région."))
+        return
+    for c in ref.epci_communes[ep]:
+        new = ref.to_2026(c)
+        if new != c:
+            rows.converted[c] = new
+        if tid:
+            rows.detail.append((tid, new, line, c, f"epci:{ep}"))
+
+
+def _check_codeless_rows(rows: _Rows, problems: list[Problem]) -> None:
+    """Rows with neither an EPCI nor a commune: a problem each, or one for a territory with no code."""
+    for tid, lines in rows.no_code_rows.items():
         if not tid:
             for line in lines:
                 problems.append(Problem(line, None, "no_code", "ni epci_siren ni commune_code : ligne vide de sens."))
-        elif len(lines) == len(rows_by_tid.get(tid, [])):
+        elif len(lines) == len(rows.rows_by_tid.get(tid, [])):
             problems.append(Problem(lines[0], None, "empty_territory",
                                     f"le territoire « {tid} » n'a aucun EPCI ni aucune commune "
                                     f"({_lines(lines)} sans code)."))
@@ -542,19 +655,25 @@ def load_definition(
                 problems.append(Problem(line, None, "no_code",
                                         "ni epci_siren ni commune_code : indiquez l'un des deux."))
 
+
+def _check_id_case(rows: _Rows, problems: list[Problem]) -> None:
+    """Two territory ids differing only by case would give the same file name."""
     by_lower: dict[str, list[str]] = {}
-    for tid in rows_by_tid:
+    for tid in rows.rows_by_tid:
         by_lower.setdefault(tid.lower(), []).append(tid)
     for spellings in by_lower.values():
         if len(spellings) > 1:
-            firsts = {t: rows_by_tid[t][0]["line"] for t in spellings}
+            firsts = {t: rows.rows_by_tid[t][0]["line"] for t in spellings}
             later = sorted(spellings, key=firsts.get)
             desc = " et ".join(f"« {t} » (ligne {firsts[t]})" for t in later)
             problems.append(Problem(firsts[later[1]], "territory_id", "duplicate_id",
                                     f"les identifiants {desc} ne diffèrent que par la casse : ils donneraient "
                                     "le même nom de fichier. Utilisez un seul identifiant par territoire."))
 
-    for tid, recs in rows_by_tid.items():
+
+def _check_labels(rows: _Rows, problems: list[Problem]) -> None:
+    """One label per territory."""
+    for tid, recs in rows.rows_by_tid.items():
         labels: dict[str, list[int]] = {}
         for r in recs:
             if r["label"]:
@@ -567,62 +686,73 @@ def load_definition(
                                     f"le territoire « {tid} » a plusieurs libellés : {desc}. "
                                     "Un même libellé sur toutes ses lignes."))
 
-    det = pd.DataFrame(detail, columns=["territory_id", "commune_code", "line", "given_code", "via"])
-    # a commune in two territories
-    if not det.empty:
-        per_commune = det.groupby("commune_code")["territory_id"].nunique()
-        clash = per_commune[per_commune > 1].index
-        if len(clash):
-            c = det[det["commune_code"].isin(clash)]
-            # one problem per (line, territory already holding the communes)
-            pairs: dict[tuple, dict] = {}
-            for code, part in c.groupby("commune_code"):
-                firsts = part.sort_values("line").drop_duplicates("territory_id")
-                base = firsts.iloc[0]
-                for other in firsts.iloc[1:].itertuples(index=False):
-                    entry = pairs.setdefault((int(other.line), other.territory_id, base.territory_id),
-                                             {"codes": [], "lines": set()})
-                    entry["codes"].append(code)
-                    entry["lines"].add(int(base.line))
-            for (l2, t2, t1), entry in sorted(pairs.items()):
-                codes = entry["codes"]
-                merged = ""
-                if cog == 2024:
-                    notes = []
-                    for code in codes:
-                        given = sorted(set(det.loc[det["commune_code"] == code, "given_code"]) - {code})
-                        if given:
-                            notes.append(f"{', '.join(given)} et {code} forment {_name(code, names26)} en 2026")
-                    merged = (" (" + " ; ".join(notes) + ")") if notes else ""
-                n = len(codes)
-                problems.append(Problem(
-                    l2, None, "commune_in_two_territories",
-                    f"{'la commune' if n == 1 else f'{n} communes'} {_listing(codes, names26)} "
-                    f"{'est' if n == 1 else 'sont'} dans le territoire « {t2} » (ligne {l2}) et déjà dans le "
-                    f"territoire « {t1} » ({_lines(entry['lines'])}){merged}. "
-                    "Une commune appartient à un seul territoire.",
-                ))
-        # a commune listed twice in one territory: warning
-        twice = det[det.duplicated(["territory_id", "commune_code"], keep=False)]
-        if not twice.empty:
-            parts = []
-            for (tid, code), part in twice.groupby(["territory_id", "commune_code"]):
-                parts.append(f"{_name(code, names26)} dans « {tid} » ({_lines(part['line'])})")
-            warnings.append(f"{len(parts)} commune(s) listée(s) deux fois dans le même territoire (comptée(s) "
-                            f"une fois) : {'; '.join(parts[:MAX_LISTED])}{' …' if len(parts) > MAX_LISTED else ''}.")
 
-    if problems:
-        raise DefinitionError(path, problems)
+def _check_communes_in_two(det: pd.DataFrame, ref: _Reference, problems: list[Problem]) -> None:
+    """A commune in two territories: one problem per (line, territory already holding the communes)."""
+    per_commune = det.groupby("commune_code")["territory_id"].nunique()
+    clash = per_commune[per_commune > 1].index
+    if not len(clash):
+        return
+    c = det[det["commune_code"].isin(clash)]
+    pairs: dict[tuple, dict] = {}
+    for code, part in c.groupby("commune_code"):
+        firsts = part.sort_values("line").drop_duplicates("territory_id")
+        base = firsts.iloc[0]
+        for other in firsts.iloc[1:].itertuples(index=False):
+            entry = pairs.setdefault((int(other.line), other.territory_id, base.territory_id),
+                                     {"codes": [], "lines": set()})
+            entry["codes"].append(code)
+            entry["lines"].add(int(base.line))
+    names26 = ref.names26
+    for (l2, t2, t1), entry in sorted(pairs.items()):
+        codes = entry["codes"]
+        merged = ""
+        if ref.cog == 2024:
+            notes = []
+            for code in codes:
+                given = sorted(set(det.loc[det["commune_code"] == code, "given_code"]) - {code})
+                if given:
+                    notes.append(f"{', '.join(given)} et {code} forment {_name(code, names26)} en 2026")
+            merged = (" (" + " ; ".join(notes) + ")") if notes else ""
+        n = len(codes)
+        problems.append(Problem(
+            l2, None, "commune_in_two_territories",
+            f"{'la commune' if n == 1 else f'{n} communes'} {_listing(codes, names26)} "
+            f"{'est' if n == 1 else 'sont'} dans le territoire « {t2} » (ligne {l2}) et déjà dans le "
+            f"territoire « {t1} » ({_lines(entry['lines'])}){merged}. "
+            "Une commune appartient à un seul territoire.",
+        ))
 
-    label_of = {tid: next(r["label"] for r in recs if r["label"]) for tid, recs in rows_by_tid.items()}
+
+def _listed_twice(det: pd.DataFrame, ref: _Reference) -> list[str]:
+    """The warning (none or one) for communes listed twice in one territory (counted once)."""
+    twice = det[det.duplicated(["territory_id", "commune_code"], keep=False)]
+    if twice.empty:
+        return []
+    parts = []
+    for (tid, code), part in twice.groupby(["territory_id", "commune_code"]):
+        parts.append(f"{_name(code, ref.names26)} dans « {tid} » ({_lines(part['line'])})")
+    return [f"{len(parts)} commune(s) listée(s) deux fois dans le même territoire (comptée(s) "
+            f"une fois) : {'; '.join(parts[:MAX_LISTED])}{' …' if len(parts) > MAX_LISTED else ''}."]
+
+
+def _members(det: pd.DataFrame, rows: _Rows) -> pd.DataFrame:
+    """``territory_id, label, commune_code``: one row per pair, territories in file order."""
+    label_of = {tid: next(r["label"] for r in recs if r["label"]) for tid, recs in rows.rows_by_tid.items()}
     members = det.drop_duplicates(["territory_id", "commune_code"])[["territory_id", "commune_code"]].copy()
     members["label"] = members["territory_id"].map(label_of)
-    order = {tid: i for i, tid in enumerate(rows_by_tid)}
-    members = (members.assign(_o=members["territory_id"].map(order))
-               .sort_values(["_o", "commune_code"]).drop(columns="_o")
-               [["territory_id", "label", "commune_code"]].reset_index(drop=True))
+    order = {tid: i for i, tid in enumerate(rows.rows_by_tid)}
+    return (members.assign(_o=members["territory_id"].map(order))
+            .sort_values(["_o", "commune_code"]).drop(columns="_o")
+            [["territory_id", "label", "commune_code"]].reset_index(drop=True))
 
-    # --- warnings
+
+def _coverage_warnings(members: pd.DataFrame, region_communes: set[str], converted: dict[str, str],
+                       ref: _Reference) -> list[str]:
+    """Warnings of a valid definition: communes of the region left out, communes outside the region,
+    COG 2024 codes converted, groups of communes that older data count together split."""
+    warnings = []
+    names26 = ref.names26
     covered = set(members["commune_code"])
     left_out = sorted(set(region_communes) - covered)
     if left_out:
@@ -630,7 +760,7 @@ def load_definition(
                         f"{_listing(left_out, names26)}.")
     outside = members[~members["commune_code"].isin(region_communes)]
     if not outside.empty:
-        parts = [f"{_name(r.commune_code, member_names, names26)} dans « {r.territory_id} »"
+        parts = [f"{_name(r.commune_code, ref.member_names, names26)} dans « {r.territory_id} »"
                  for r in outside.itertuples(index=False)]
         warnings.append(f"{len(outside)} commune(s) hors région, conservée(s) et signalée(s) : "
                         f"{'; '.join(parts[:MAX_LISTED])}{' …' if len(parts) > MAX_LISTED else ''}.")
@@ -646,27 +776,18 @@ def load_definition(
                 f"les communes {_listing(group, names26)} sont dans des territoires différents : les données "
                 f"antérieures à {split['year']} les comptent ensemble ({_name(parent, names26)}) et ne "
                 "pourront pas être réparties entre ces territoires.")
+    return warnings
 
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+
+def _description(path: Path, sha: str, cog: int, members: pd.DataFrame, region_communes: set[str]) -> str:
+    """The set's default description (English, for the database's metadata)."""
+    covered = set(members["commune_code"])
+    outside = members[~members["commune_code"].isin(region_communes)]
     n_t = members["territory_id"].nunique()
-    if description is None:
-        description = (f"Coordinator definition {path.name} (sha256 {sha[:12]}, COG {cog}"
-                       f"{' mapped to 2026' if cog != 2026 else ''}): {n_t} territories, "
-                       f"{len(covered)} communes"
-                       f"{f', {len(outside)} outside the region' if len(outside) else ''}.")
-    return Definition(
-        set_id=set_id,
-        label=label or f"Territoires personnalisés ({set_id})",
-        members=members,
-        warnings=warnings,
-        cog=cog,
-        path=path,
-        sha256=sha,
-        description=description,
-        sort_order=sort_order,
-        detail=det,
-        portraits=portraits,
-    )
+    return (f"Coordinator definition {path.name} (sha256 {sha[:12]}, COG {cog}"
+            f"{' mapped to 2026' if cog != 2026 else ''}): {n_t} territories, "
+            f"{len(covered)} communes"
+            f"{f', {len(outside)} outside the region' if len(outside) else ''}.")
 
 
 def _gone_after_2024(history: pd.DataFrame) -> set[str]:

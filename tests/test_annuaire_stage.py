@@ -1,4 +1,4 @@
-"""The directory stage in the warehouse (portraits/annuaire.py), its indicators, exports, portrait
+"""The directory stage in the warehouse (portraits/directory/stage.py), its indicators, exports, portrait
 section and command. Real records are read from the mirror at run time and compared with what the
 build produced; corrections are written to tmp_path, never to the project's file."""
 
@@ -14,8 +14,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from portraits import annuaire, quality, stages
 from portraits import directory as D
+from portraits import quality, stages
+from portraits.directory import stage
 
 DILA_FILE = "dila_annuaire_local_2016/annuaire-services-publics-locaux-2016_pdl_orientation-emploi.jsonl"
 EN_FILE = "annuaire_education/fr-en-annuaire-education_extrait_pdl.csv"
@@ -214,7 +215,7 @@ def test_a_correction_shows_up_in_the_next_build(work_copy, tmp_path):
         closed_row = con.execute(
             "select id from directory.reception_point where id = 'dila:cio-72181-02' "
             "or list_contains(string_split(merged_from, '|'), 'dila:cio-72181-02')").fetchone()[0]
-        counts = annuaire.build(con, f, today="2026-06-01")
+        counts = stage.build(con, f, today="2026-06-01")
         pts = con.execute("select * from directory.reception_point").df().set_index("id")
         assert counts["corrections"] == 8 and counts["closed"] == 1
         assert len(pts) == before  # one added, one closed
@@ -254,7 +255,7 @@ def test_a_bad_corrections_file_stops_the_build(work_copy, tmp_path):
     with duckdb.connect(str(work_copy)) as con:
         snapshot = con.execute("select * from directory.reception_point order by id").df()
         with pytest.raises(D.CorrectionsError) as err:
-            annuaire.build(con, f)
+            stage.build(con, f)
         found = {(p.line, p.field) for p in err.value.problems}
         assert found == {(2, "id"), (3, "network"), (4, "commune_code"), (5, "longitude"), (6, "email"),
                          (7, "phone")}
@@ -269,7 +270,7 @@ def test_project_corrections_file_is_valid(warehouse_db):
     text = stages.DEFAULT_CORRECTIONS.read_text(encoding="utf-8-sig")
     assert text.splitlines()[0] == ";".join(D.CORRECTION_COLUMNS)
     with duckdb.connect(str(warehouse_db), read_only=True) as con:
-        df, corrections, _ = annuaire.build_frame(con, stages.DEFAULT_CORRECTIONS)
+        df, corrections, _ = stage.build_frame(con, stages.DEFAULT_CORRECTIONS)
     assert len(corrections) == len([line for line in text.splitlines()[1:] if line.strip()])
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from portraits import confirmation as C
 from portraits import directory as D
+from portraits.directory.corrections import _LOCAL_ID
 
 WHEN = "2026-11-02"
 TODAY = "2026-11-30"
@@ -185,9 +186,9 @@ def test_formula_like_values_are_written_inert(points, tmp_path):
 def test_new_point_id():
     pid = C.new_point_id("information_jeunesse", "44018", "Point d'information jeunesse de Bouaye – Mairie")
     assert pid == "local:information_jeunesse-44018-point-d-information-jeunesse-de-bouaye-mairie"
-    assert D._LOCAL_ID.fullmatch(pid)
+    assert _LOCAL_ID.fullmatch(pid)
     assert C.new_point_id("cio", "44109", "CIO de Nantes Œuvre !") == "local:cio-44109-cio-de-nantes-oeuvre"
-    assert D._LOCAL_ID.fullmatch(C.new_point_id("cio", "44109", "«»"))
+    assert _LOCAL_ID.fullmatch(C.new_point_id("cio", "44109", "«»"))
 
 
 # ------------------------------------------------------------------------------------- round trip

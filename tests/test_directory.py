@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 
 from portraits import directory as D
+from portraits.directory.corrections import _check_value
+from portraits.directory.normalise import _is_stale, _today
 from sources import dila, ofa
 from sources.errors import SourceFormatError
 
@@ -262,7 +264,7 @@ def test_stale_flag(built):
     assert df.loc[df["source_id"] == "dila_annuaire_2016", "stale"].all()
     assert not df.loc[df["source_id"] == "annuaire_education", "stale"].any()
     assert df.loc[df["source_id"] == "pe_agences_2019", "stale"].all()
-    assert not D._is_stale("2023-06-01", D._today(TODAY)) and D._is_stale("2023-05-31", D._today(TODAY))
+    assert not _is_stale("2023-06-01", _today(TODAY)) and _is_stale("2023-05-31", _today(TODAY))
 
 
 # --------------------------------------------------------------------------- rules on small tables
@@ -407,10 +409,10 @@ def test_corrections_report_every_fault(built, geo, tmp_path):
 def test_phone_and_email_rules():
     ok_phones = ["0240123456", "02 40 12 34 56", "02.40.12.34.56", "+33 2 40 12 34 56", "+33240123456"]
     bad_phones = ["2401234567", "02 40 12 34", "+44 20 7946 0000", "02-40-12-34-56"]
-    assert all(D._check_value("phone", p, set()) is None for p in ok_phones)
-    assert all(D._check_value("phone", p, set()) for p in bad_phones)
-    assert D._check_value("email", "cio.nantes@ac-nantes.fr", set()) is None
-    assert D._check_value("email", "cio.nantes@", set())
+    assert all(_check_value("phone", p, set()) is None for p in ok_phones)
+    assert all(_check_value("phone", p, set()) for p in bad_phones)
+    assert _check_value("email", "cio.nantes@ac-nantes.fr", set()) is None
+    assert _check_value("email", "cio.nantes@", set())
 
 
 # --------------------------------------------------------------------------------- referral, export

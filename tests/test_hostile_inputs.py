@@ -113,14 +113,14 @@ def test_a_remembered_set_is_never_replaced_silently(mirror, tmp_path, monkeypat
 def test_a_missing_corrections_file_stops_the_directory(warehouse_db, tmp_path):
     import shutil
 
-    from portraits import annuaire
+    from portraits.directory import stage
 
     copy = tmp_path / "work.duckdb"
     shutil.copyfile(warehouse_db, copy)
     con = duckdb.connect(str(copy))
     try:
         with pytest.raises(FileNotFoundError, match="points fermés réapparaîtraient"):
-            annuaire.build_frame(con, tmp_path / "absent.csv")
+            stage.build_frame(con, tmp_path / "absent.csv")
     finally:
         con.close()
 

@@ -1,5 +1,5 @@
 """The shared directory of reception points (group ``directory``): a thin wrapper over
-``portraits.stages.build_directory`` (see ``portraits/annuaire.py``)."""
+``portraits.stages.build_directory`` (see ``portraits/directory/stage.py``)."""
 
 
 import hashlib

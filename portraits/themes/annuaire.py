@@ -1,6 +1,6 @@
 """The shared directory of reception points: how many points per territory (issue 7).
 
-Counts of ``directory.reception_point`` (built by :mod:`portraits.annuaire` just before the
+Counts of ``directory.reception_point`` (built by :mod:`portraits.directory.stage` just before the
 indicators) per commune, summed over territories like every count (aggregation ``sum``). Every
 commune of the region gets a value, 0 when it has no point, status ``ok``: a commune without a point
 is a real zero of the directory, not a missing value. Communes outside the region are not covered

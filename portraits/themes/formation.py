@@ -16,7 +16,7 @@ Every establishment gets one COG 2026 commune, by these rules (column ``location
 * ``code`` — the Éducation nationale directory gives a commune code: mapped to COG 2026 through
   ``ref.commune_history``. A code that is neither a commune of the region nor a former code **stops
   the build** (file, UAI, value). One exception, shared with the directory of reception points
-  (``portraits/directory.py``): a **CIO** whose ``nom_commune`` names another commune of the same
+  (``portraits/directory/``): a **CIO** whose ``nom_commune`` names another commune of the same
   département than its code takes the named commune and loses its coordinates (``nom_commune``
   rule: the "Point d'accueil du CIO de Mayenne Sud à Château-Gontier", 0530802J, is filed with
   Laval's code and coordinates). For other establishments the code wins and the conflict is

@@ -2,8 +2,9 @@
 
 :func:`build` (called by :func:`portraits.stages.build_directory`, after the territory sets and
 before the indicators, which count points per territory) reads the parsed sources from ``raw``,
-builds the directory with :mod:`portraits.directory` (normalisation, COG 2026 communes, duplicate
-rule), applies the coordinators' corrections file and writes the ``directory`` schema:
+builds the directory with :func:`portraits.directory.build_directory` (normalisation, COG 2026
+communes, duplicate rule), applies the coordinators' corrections file and writes the
+``directory`` schema:
 
 ``directory.reception_point`` — one row per open reception point:
 
@@ -54,8 +55,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import directory as D
-from .warehouse import init_schema
+from ..warehouse import init_schema
+from .build import build_directory
+from .corrections import CORRECTION_COLUMNS, apply_corrections, known_ids, load_corrections
+from .lists import AGENCIES_SOURCE_ID, EDUCATION_SOURCE_ID, FRANCE_SERVICES_SOURCE_ID, NETWORKS, PUBLICS, publics_of
+from .normalise import _split, _today, commune_reference
 
 RAW_TABLES = {
     "dila": "dila_annuaire_2016",
@@ -65,8 +69,8 @@ RAW_TABLES = {
     "france_services": "france_services",
 }
 
-# French labels of the networks and publics as readers see them (directory.NETWORKS is the list)
-NETWORK_ORDER = list(D.NETWORKS)
+# French labels of the networks and publics as readers see them (lists.NETWORKS is the list)
+NETWORK_ORDER = list(NETWORKS)
 
 
 def _raw(con, name: str, where: str = "") -> pd.DataFrame:
@@ -85,7 +89,7 @@ def commune_tables(con) -> tuple[pd.DataFrame, pd.DataFrame]:
     former code of ``ref.commune_history`` plus the COG's delegated/associated communes."""
     cog = con.execute(
         "select code, name, type, parent_code, former_codes, postcodes from raw.cog_communes_2026").df()
-    communes, history = D.commune_reference(cog)
+    communes, history = commune_reference(cog)
     ref_history = con.execute(
         "select old_code, new_code, old_name from ref.commune_history order by old_code").df()
     return communes, pd.concat([history, ref_history], ignore_index=True)
@@ -118,7 +122,7 @@ def build_frame(con, corrections_path: Path | str | None, *, today: date | str |
     """The directory as a DataFrame (corrections applied), the validated corrections and the stats.
 
     Pure read of the warehouse: nothing is written. Raises ``CorrectionsError`` on a bad file."""
-    today_d = D._today(today)
+    today_d = _today(today)
     dila = _raw(con, "dila")
     agencies = _raw(con, "agencies")
     cio = _raw(con, "education", "where category = 'cio'")
@@ -126,24 +130,24 @@ def build_frame(con, corrections_path: Path | str | None, *, today: date | str |
     france_services = _raw(con, "france_services")
     communes, history = commune_tables(con)
     stats: dict = {}
-    df = D.build_directory(
+    df = build_directory(
         dila, agencies, cio, ofa, communes, history, today=today_d,
-        agencies_source_id=str(agencies["source_id"].iloc[0]) if len(agencies) else D.AGENCIES_SOURCE_ID,
-        education_source_id=str(cio["source_id"].iloc[0]) if len(cio) else D.EDUCATION_SOURCE_ID,
+        agencies_source_id=str(agencies["source_id"].iloc[0]) if len(agencies) else AGENCIES_SOURCE_ID,
+        education_source_id=str(cio["source_id"].iloc[0]) if len(cio) else EDUCATION_SOURCE_ID,
         stats=stats, locate=commune_locator(con), france_services=france_services,
         france_services_source_id=str(france_services["source_id"].iloc[0]) if len(france_services)
-        else D.FRANCE_SERVICES_SOURCE_ID,
+        else FRANCE_SERVICES_SOURCE_ID,
     )
-    corrections = pd.DataFrame(columns=[*D.CORRECTION_COLUMNS, "_line"])
+    corrections = pd.DataFrame(columns=[*CORRECTION_COLUMNS, "_line"])
     if corrections_path is not None and Path(corrections_path).exists():
-        corrections = D.load_corrections(corrections_path, D.known_ids(df), region_communes(con))
+        corrections = load_corrections(corrections_path, known_ids(df), region_communes(con))
     elif corrections_path is not None:
         # a missing corrections file would silently bring closed points back: stop instead
         raise FileNotFoundError(
             f"fichier de corrections de l'annuaire introuvable : {corrections_path} ; sans lui, les points "
             "fermés réapparaîtraient. Rétablissez-le (git checkout -- portraits/corrections/annuaire.csv) "
             "ou donnez un fichier vide avec son en-tête.")
-    out = D.apply_corrections(df, corrections, today=today_d, keep_closed=True)
+    out = apply_corrections(df, corrections, today=today_d, keep_closed=True)
     closed = out[out["closed"].astype(bool)]
     stats["closed"] = len(closed)
     if not keep_closed:
@@ -156,7 +160,7 @@ def _resolve(directory: pd.DataFrame, corrections: pd.DataFrame) -> list[str | N
     """The row id each correction reached (ids merged into a row resolve to it)."""
     alias = {i: i for i in directory["id"]}
     for i, m in zip(directory["id"], directory["merged_from"].fillna("")):
-        for old in D._split(m):
+        for old in _split(m):
             alias[old] = i
     return [alias.get(pid, pid) for pid in corrections["id"]]
 
@@ -167,7 +171,7 @@ def build(con, corrections_path: Path | str | None, *, today: date | str | None 
     ``corrections``, ``closed``, ``without_coordinates``, ``territory_rows``, ``seconds``."""
     t0 = time.perf_counter()
     init_schema(con)
-    today_d = D._today(today)
+    today_d = _today(today)
     full, corrections, stats = build_frame(con, corrections_path, today=today_d, keep_closed=True)
     closed_ids = set(full.loc[full["closed"].astype(bool), "id"])
     points = full[~full["closed"].astype(bool)].drop(columns="closed").reset_index(drop=True)
@@ -177,16 +181,26 @@ def build(con, corrections_path: Path | str | None, *, today: date | str | None 
         raise RuntimeError(f"reception points outside the region's COG 2026 communes: codes {unknown}, "
                            f"without commune: {missing[:20]}")
 
+    frame, networks, publics, corr = _frames(points, full, corrections)
+    _write_tables(con, frame, networks, publics, corr)
+    out = _counts(con, points, closed_ids, stats, today_d)
+    out["seconds"] = round(time.perf_counter() - t0, 2)
+    return out
+
+
+def _frames(points: pd.DataFrame, full: pd.DataFrame,
+            corrections: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The frames of ``reception_point``, ``network``, ``public`` and ``correction``."""
     frame = points.copy()
     frame["merged_from"] = frame["merged_from"].replace("", None)
     networks = pd.DataFrame({
         "network": NETWORK_ORDER,
-        "label": [D.NETWORKS[n] for n in NETWORK_ORDER],
-        "publics": [D.publics_of(n) for n in NETWORK_ORDER],
+        "label": [NETWORKS[n] for n in NETWORK_ORDER],
+        "publics": [publics_of(n) for n in NETWORK_ORDER],
         "sort_order": range(len(NETWORK_ORDER)),
     })
-    publics = pd.DataFrame({"public": list(D.PUBLICS), "label": list(D.PUBLICS.values()),
-                            "sort_order": range(len(D.PUBLICS))})
+    publics = pd.DataFrame({"public": list(PUBLICS), "label": list(PUBLICS.values()),
+                            "sort_order": range(len(PUBLICS))})
     corr = corrections.copy()
     corr["point_id"] = _resolve(full, corr) if len(corr) else []
     corr = pd.DataFrame({
@@ -197,7 +211,12 @@ def build(con, corrections_path: Path | str | None, *, today: date | str | None 
     }) if len(corr) else pd.DataFrame({c: pd.Series(dtype=t) for c, t in (
         ("line", "int64"), ("action", str), ("id", str), ("field", str), ("value", str),
         ("author", str), ("correction_date", str), ("point_id", str))})
+    return frame, networks, publics, corr
 
+
+def _write_tables(con, frame: pd.DataFrame, networks: pd.DataFrame, publics: pd.DataFrame,
+                  corr: pd.DataFrame) -> None:
+    """Replace the tables of the ``directory`` schema in one transaction."""
     con.execute("begin")
     try:
         for name, df in (("_rp", frame), ("_networks", networks), ("_publics", publics), ("_corr", corr)):
@@ -243,6 +262,9 @@ def build(con, corrections_path: Path | str | None, *, today: date | str | None 
             except Exception:  # noqa: BLE001 - not registered if an earlier step failed
                 pass
 
+
+def _counts(con, points: pd.DataFrame, closed_ids: set[str], stats: dict, today_d: date) -> dict:
+    """The counts of :func:`build` but ``seconds``."""
     counts = points["network"].value_counts()
     out: dict = {
         "rows": len(points),
@@ -259,5 +281,4 @@ def build(con, corrections_path: Path | str | None, *, today: date | str | None 
     for k, v in stats.items():
         if k not in out and isinstance(v, int):
             out[f"merges_{k}" if k not in ("rows",) else k] = v
-    out["seconds"] = round(time.perf_counter() - t0, 2)
     return out
