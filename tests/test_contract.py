@@ -26,7 +26,7 @@ from .pipeline_helpers import run_build
 # Fingerprint of the published (schema, table, column, type) for each SCHEMA_VERSION.
 #
 # When test_contract_fingerprint fails, the published tables, columns or types changed. Then:
-#   1. document the change in portraits/contract.py (COLUMNS, TABLES);
+#   1. document the change in portraits/contract.py (FIELDS, DECLARATIONS);
 #   2. bump SCHEMA_VERSION in portraits/warehouse.py ("1" -> "2");
 #   3. add the new version here with the value printed by
 #      `.venv/bin/python -m portraits.contract fingerprint` (fingerprint of the dictionary; with a
