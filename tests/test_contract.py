@@ -26,7 +26,7 @@ from .pipeline_helpers import run_build
 # Fingerprint of the published (schema, table, column, type) for each SCHEMA_VERSION.
 #
 # When test_contract_fingerprint fails, the published tables, columns or types changed. Then:
-#   1. document the change in portraits/contract.py (COLUMNS, TABLES);
+#   1. document the change in portraits/contract.py (FIELDS, DECLARATIONS);
 #   2. bump SCHEMA_VERSION in portraits/warehouse.py ("1" -> "2");
 #   3. add the new version here with the value printed by
 #      `.venv/bin/python -m portraits.contract fingerprint` (fingerprint of the dictionary; with a
@@ -81,6 +81,40 @@ def test_dictionary_values_follow_the_code():
     assert set(contract.COLUMNS[("ref", "commune_history", "kind")].values) == set(geography.KINDS)
     aggregations = set(contract.COLUMNS[("indicators", "catalog", "aggregation")].values)
     assert {i.aggregation for i in catalog()} <= aggregations
+
+
+def test_bad_declarations_are_refused_by_name():
+    """A table listing a name with neither a field nor an override, an override that the table does
+    not list or that repeats the field, a column listed twice, a field no table publishes: each is
+    named, and the real dictionary has none (portraits.contract imports)."""
+    fields = {"code": contract.Column("Code.", "VARCHAR"), "unused": contract.Column("Never.", "BIGINT")}
+    tables = {
+        ("ref", "a"): contract.Table("A.", "code nameless", ghost="Not a column of a."),
+        ("ref", "b"): contract.Table("B.", "code code", code="Code."),
+        ("ref", "c"): contract.Table("C.", "code typed", typed=contract.Column("Typed here.", "DATE")),
+    }
+    with pytest.raises(contract.ContractError) as err:
+        contract._columns(fields, tables)
+    message = str(err.value)
+    for expected in ("ref.a.nameless has no field in FIELDS", "ref.a.ghost is overridden but not a column",
+                     "ref.b.code overrides FIELDS['code'] with the same declaration",
+                     "ref.b.code is listed twice", "FIELDS['unused'] is published by no table"):
+        assert expected in message, message
+    assert "ref.c" not in message  # a Column override needs no field
+    good = contract._columns(fields, {("ref", "c"): tables[("ref", "c")], ("ref", "d"): contract.Table("D.", "unused")})
+    assert good[("ref", "c", "typed")].type == "DATE" and good[("ref", "d", "unused")] is fields["unused"]
+
+
+def test_a_field_declared_twice_stops_the_import():
+    """FIELDS is a dict(...) of keywords: a name declared twice does not compile (a {...} literal would
+    silently keep the last description)."""
+    source = Path(contract.__file__).read_text(encoding="utf-8")
+    head = "FIELDS: dict[str, Column] = dict(\n"
+    assert source.count(head) == 1
+    compile(source, contract.__file__, "exec")
+    twice = source.replace(head, head + '    period=Column("Declared again.", "VARCHAR"),\n')
+    with pytest.raises(SyntaxError, match="keyword argument repeated: period"):
+        compile(twice, contract.__file__, "exec")
 
 
 def test_every_published_column_is_documented(con):
