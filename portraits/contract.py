@@ -539,7 +539,7 @@ DECLARATIONS: dict[tuple[str, str], Table] = {
         territory_id="Territory."),
     ("directory", "reception_point"): Table(
         "The shared directory of guidance reception points: one row per point, duplicates across "
-        "sources merged, the networks' corrections applied (see portraits/annuaire.py).",
+        "sources merged, the networks' corrections applied (see portraits/directory/stage.py).",
         "id name network publics address postcode commune_code latitude longitude phone email website "
         "opening_hours source_id source_date corrected_at stale merged_from",
         source_id="Dataset the record comes from (`meta.source`)."),

@@ -159,6 +159,7 @@ def test_epci_overlapping_a_territory_reports_the_count(tmp_path, ref):
 @pytest.mark.parametrize("name, content, encoding, code, line", [
     ("vide.csv", "", "utf-8", "empty_file", None),
     ("blanc.csv", "\n  \n", "utf-8", "empty_file", None),
+    ("separateurs.csv", ";\n;;\n", "utf-8", "empty_file", None),
     ("entete.csv", "territory_id;label;commune_code\n", "utf-8", "no_rows", None),
     ("tab.csv", "territory_id\tlabel\tcommune_code\na\tA\t44109\n", "utf-8", "delimiter", 1),
     ("cols.csv", "territoire;libelle;commune\na;A;44109\n", "utf-8", "missing_columns", 1),
