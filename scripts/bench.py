@@ -316,8 +316,8 @@ def main() -> int:
             cost, big, small = marginal(root, runs)
             line(2, "marginal cost of one more portrait (render 40 − render 8 communes) / 32",
                  f"{cost:.2f} s wall (40: {med(r['wall'] for r in big):.1f} s, 8: {med(r['wall'] for r in small):.1f} s)",
-                 cost <= 0.3, "floor: the charts and maps drawn by Matplotlib (about 0.8 s of CPU of the 1.6 s a "
-                           "portrait costs), over 2 cores" if cost > 0.3 else "")
+                 cost <= 0.3, "floor: a portrait's CPU (its data lookups, two HTML renderings, two Typst "
+                           "compilations: see the stages above) over 2 cores" if cost > 0.3 else "")
         if not args.quick and 3 in only:
             geo_root = root / "geographies"
             clean(geo_root)
