@@ -37,6 +37,18 @@ def downstream(graph, key: str) -> set[str]:
     return seen
 
 
+def _upstream(graph, key: str) -> set[str]:
+    from dagster import AssetKey
+
+    seen, todo = set(), [AssetKey(key)]
+    while todo:
+        for parent in graph.get(todo.pop()).parent_keys:
+            if parent.to_user_string() not in seen:
+                seen.add(parent.to_user_string())
+                todo.append(parent)
+    return seen
+
+
 def indicator_assets(keys) -> set[str]:
     return {k for k in keys if k.startswith("indicators_")}
 
@@ -91,6 +103,8 @@ def test_each_theme_asset_depends_on_its_sources_and_the_themes_it_reads(graph):
         assert parents == expected, t.ID
     whole = graph.get(AssetKey("indicator_observations"))
     assert {f"indicators_{t.ID}" for t in themes()} <= {k.to_user_string() for k in whole.parent_keys}
+    # every source is upstream of the whole table, hence of the publication (meta.source lists them all)
+    assert {f"raw_{ds.table}" for ds in catalog.DATASETS.values()} <= _upstream(graph, "indicator_observations")
 
 
 def test_every_indicator_cites_a_source_of_its_theme():

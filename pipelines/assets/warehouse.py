@@ -13,7 +13,6 @@ from importlib.util import find_spec
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
 from portraits import indicators, stages, warehouse
-from portraits.themes import themes
 
 from ..resources import PortraitsSettings
 from .ingest import ASSET_BY_DATASET, markdown_table
