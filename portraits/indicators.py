@@ -183,17 +183,36 @@ def _check_untouched(theme_id: str, table: str, before: dict[str, int], after: d
             + ", ".join(changed[:10]))
 
 
+def drop_orphans(con: duckdb.DuckDBPyConnection) -> int:
+    """Delete from ``staging.commune_value`` and ``indicators.observation`` the rows of indicators
+    no theme declares or generates any more (a renamed or removed indicator: :func:`build` started
+    from empty tables, a theme built alone must not leave them behind). Returns their number."""
+    from .themes import themes
+
+    declared = [i.id for t in themes() for i in t.INDICATORS]
+    prefixes = [p for t in themes() for p in generated_prefixes(t)]
+    orphan = ("indicator_id not in (select unnest(?::varchar[])) and not exists "
+              "(select 1 from unnest(?::varchar[]) p(prefix) where starts_with(indicator_id, p.prefix))")
+    n = 0
+    for table in ("staging.commune_value", "indicators.observation"):
+        n += con.execute(f"select count(*) from {table} where {orphan}", [declared, prefixes]).fetchone()[0]
+        con.execute(f"delete from {table} where {orphan}", [declared, prefixes])
+    return n
+
+
 def build_theme(con: duckdb.DuckDBPyConnection, theme_id: str) -> int:
     """(Re)compute one theme: its rows of ``staging.commune_value``, ``indicators.observation`` and
     ``indicators.catalog`` are replaced; the other themes' rows stay as they are (a theme writing
     indicators it neither declares nor generates stops here, naming them). The themes it reads
-    (``THEMES_READ``) must have been built. Returns the theme's number of observations.
+    (``THEMES_READ``) must have been built. Rows of indicators no theme knows any more go
+    (:func:`drop_orphans`). Returns the theme's number of observations.
 
     Not one transaction, like :func:`build` before it: DuckDB updates rows inserted in the same
     transaction slowly (population's derived step took 8 s instead of 0.3 s). A theme that fails
     leaves its rows missing in the working database, and nothing downstream of it runs."""
     t = theme(theme_id)
     ensure_tables(con)
+    drop_orphans(con)
     for read in themes_read(t):
         set_scope(con, read)
         if not con.execute(f"select count(*) from indicators.observation where {in_scope()}").fetchone()[0]:

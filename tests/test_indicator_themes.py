@@ -258,3 +258,22 @@ def test_a_theme_writing_another_themes_indicator_is_refused(warehouse_db, tmp_p
     monkeypatch.setattr(annuaire, "derived", derived)
     with warehouse.connect(path) as con, pytest.raises(ValueError, match="theme annuaire .*population"):
         indicators.build_theme(con, "annuaire")
+
+
+def test_rows_of_an_indicator_no_theme_knows_any_more_go(warehouse_db, tmp_path):
+    """A renamed or removed indicator does not stay in the working database (hence in the
+    publication) when its theme is rebuilt alone."""
+    path = tmp_path / "work.duckdb"
+    shutil.copyfile(warehouse_db, path)
+    with warehouse.connect(path) as con:
+        for table in ("indicators.observation", "staging.commune_value"):
+            con.execute(f"insert into {table} select * replace ('ancien_indicateur' as indicator_id) "
+                        f"from {table} where indicator_id = 'superficie'")
+        before = con.execute("select count(*) from indicators.observation").fetchone()[0]
+        orphans = con.execute("select count(*) from indicators.observation "
+                              "where indicator_id = 'ancien_indicateur'").fetchone()[0]
+        assert orphans > 0
+        indicators.build_theme(con, "annuaire")
+        for table in ("indicators.observation", "staging.commune_value"):
+            assert con.execute(f"select count(*) from {table} where indicator_id = 'ancien_indicateur'").fetchone()[0] == 0
+        assert con.execute("select count(*) from indicators.observation").fetchone()[0] == before - orphans
