@@ -8,12 +8,12 @@ from .assets.directory import reception_points
 from .assets.ingest import SOURCE_ASSETS
 from .assets.portraits import catalogue_page, portrait_files, published_database, published_outputs
 from .assets.rendering import territory_portraits
-from .assets.warehouse import indicator_observations, ref_geography, territory_sets
+from .assets.warehouse import THEME_ASSETS, indicator_observations, ref_geography, territory_sets
 from .checks import ALL_CHECKS
 from .resources import PortraitsSettings
 from .schedules import FAMILY_JOBS, REFRESH_TERRITORIES, RENDER_PORTRAITS, SCHEDULES, SENSORS
 
-ALL_ASSETS = [*SOURCE_ASSETS, ref_geography, territory_sets, reception_points, indicator_observations,
+ALL_ASSETS = [*SOURCE_ASSETS, ref_geography, territory_sets, reception_points, *THEME_ASSETS, indicator_observations,
               published_database, portrait_files, catalogue_page, published_outputs, territory_portraits]
 
 # The main job: every asset and check, end to end. In-process: the steps share one DuckDB writer

@@ -192,4 +192,10 @@ def build_directory(con, corrections: Path | None = None) -> dict[str, int]:
 
 
 def build_indicators(con) -> int:
+    """Every indicator theme from scratch (:func:`portraits.indicators.build`)."""
     return indicators.build(con)
+
+
+def build_indicator_theme(con, theme_id: str) -> int:
+    """One indicator theme, the others' rows untouched (:func:`portraits.indicators.build_theme`)."""
+    return indicators.build_theme(con, theme_id)

@@ -108,7 +108,7 @@ def line(n: int, name: str, value: str, met: bool | None, why: str = "") -> None
 STAGES = {
     "ingest + source checks": lambda k: k.startswith("raw_"),
     "territories, directory, indicators": lambda k: k in ("ref_geography", "territory_sets", "indicator_observations",
-                                                          "reception_points"),
+                                                          "reception_points") or k.startswith("indicators_"),
     "other checks": lambda k: k.startswith(("indicator_observations_", "territory_sets_", "reception_points_")),
     "database staging, contract, Parquet": lambda k: k == "published_database",
     "portraits (HTML, PDF, exports)": lambda k: k == "portrait_files",

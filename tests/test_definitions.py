@@ -42,8 +42,10 @@ def test_asset_graph_snapshot():
                                             "refresh_territories"}
     refresh = defs.resolve_job_def("refresh_territories")
     keys = {k.to_user_string() for k in refresh.asset_layer.executable_asset_keys}
-    assert keys == {"territory_sets", "reception_points", "indicator_observations", "published_database",
-                    "portrait_files", "catalogue_page", "published_outputs"}
+    assert keys == {"territory_sets", "reception_points", "indicators_territoire", "indicators_population",
+                    "indicators_emploi", "indicators_formation", "indicators_annuaire", "indicators_voisins",
+                    "indicator_observations", "published_database", "portrait_files", "catalogue_page",
+                    "published_outputs"}
     # the local-definitions sensor runs it (no new ingest for a changed definition)
     sensor = next(s for s in defs.sensors if s.name == "local_definitions_sensor")
     assert [t.job_name for t in sensor.targets] == ["refresh_territories"]

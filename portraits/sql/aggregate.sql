@@ -1,13 +1,10 @@
--- Sum every count of staging.commune_value over the communes of every territory of every set.
-create or replace table indicators.observation (
-    set_id varchar, territory_id varchar, indicator_id varchar, period varchar,
-    value double, numerator double, denominator double, status varchar, source_id varchar,
-    note varchar
-);
-
+-- Sum the counts of staging.commune_value over the communes of every territory of every set, for
+-- the series of one theme: the indicators listed in the temp table indicator_scope(indicator_id)
+-- (portraits.indicators.build_theme, which first deletes that theme's observations).
 insert into indicators.observation
 with series as (
     select distinct indicator_id, period, source_id from staging.commune_value
+    where indicator_id in (select indicator_id from indicator_scope)
 ),
 agg as (
     select m.set_id, m.territory_id, s.indicator_id, s.period, s.source_id,

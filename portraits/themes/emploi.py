@@ -66,7 +66,7 @@ SOURCES = [
     "urssaf_effectifs_commune", "urssaf_secteurs_2025", "dares_defm_communes", "pe_defm_epci_2018",
     "pe_defm_epci_2019", "bmo_2024", "bmo_bassins", "insee_chomage_ze", "insee_chomage_ze_parties",
     "insee_chomage_dep_reg", "insee_comparateur_2022", "insee_pop_historiques",
-    "metiers_en_tension_2024", "dares_tensions_2019",
+    "metiers_en_tension_2024", "dares_tensions_2019", "cog_epci_2026",
 ]
 
 #: Communes (code on 1 January 2020) whose EPCI of 1 January 2020 differs from the EPCI of their
@@ -91,6 +91,8 @@ SECTORS: dict[str, tuple[str, str]] = {
 
 FAP_PREFIX = "projets_recrutement_metier_"
 FAP_DIFFICULT_PREFIX = "projets_recrutement_difficiles_part_metier_"
+#: indicators generated from the data (one per occupation of the BMO file, catalogued by emploi_bmo.sql)
+GENERATED_PREFIXES = [FAP_PREFIX, FAP_DIFFICULT_PREFIX]
 
 _JOBS = ("Private-sector salaried employees at 31 December at their place of work (URSSAF, régime "
          "général: agriculture excluded; temp workers counted where their agency is; apprentices "

@@ -100,6 +100,7 @@ ID = "formation"
 SOURCES = [
     "annuaire_education", "ofa_referentiel", "ofa_prepa_apprentissage", "orion_affelnet",
     "parcoursup_extrait", "inserjeunes_lycees", "inserjeunes_cfa", "inserjeunes_region",
+    "cog_communes_2024",  # names of the 2024 communes, to place organisations by their address
 ]
 
 #: directory categories always kept in the establishment table

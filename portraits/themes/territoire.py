@@ -6,6 +6,8 @@ from ..indicators import Indicator
 
 ID = "territoire"
 SOURCES = ["contours_communes_2024", "cog_communes_2026", "insee_comparateur_2022"]
+#: the density divides the latest population (theme population) by the area
+THEMES_READ = ["population"]
 
 INDICATORS = [
     Indicator(

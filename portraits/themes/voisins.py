@@ -18,6 +18,9 @@ import pandas as pd
 
 ID = "voisins"
 INDICATORS: list = []
+SOURCES: list[str] = []
+#: the themes declaring the FEATURES (checked by tests/test_indicator_themes.py)
+THEMES_READ = ["territoire", "population", "emploi"]
 FEATURES = {
     # indicator_id: (period or None for the latest, transform)
     "densite_population": (None, "log"),
