@@ -61,10 +61,15 @@ NON_ADDITIVE_NOTE = "non additif : publié par l'INSEE pour les communes seuleme
 
 # ------------------------------------------------------------------------------------ catalogue
 
-# Age bands of the dossier complet: (suffix, French label)
+# Age bands of the dossier complet: (suffix, French label); the one home of the bands of the
+# portraits (the section's chart shortens the labels). The census columns are the parser's
+# (sources.census.AGE_BANDS, which cannot import this layer): the two must name the same bands.
 AGE_BANDS = [("0014", "0 à 14 ans"), ("1529", "15 à 29 ans"), ("3044", "30 à 44 ans"),
              ("4559", "45 à 59 ans"), ("6074", "60 à 74 ans"), ("7589", "75 à 89 ans"),
              ("90p", "90 ans ou plus")]
+if [f"P22_POP{b.upper()}" for b, _ in AGE_BANDS] != census.AGE_BANDS:
+    raise ValueError(f"portraits.themes.population.AGE_BANDS {AGE_BANDS} do not match the census "
+                     f"columns sources.census.AGE_BANDS {census.AGE_BANDS}")
 AGE_IDS = [f"population_age_{b}" for b, _ in AGE_BANDS]
 
 # Counts read from one census column: id -> (source, variable, period, grouped, label, unit, description)

@@ -5,6 +5,8 @@ Each block compares the territory with its département(s) and the region."""
 
 from __future__ import annotations
 
+from portraits.themes import population as population_theme
+
 from .. import charts, charts_population
 from ..formatting import is_missing
 from .common import chart_uri, compare_cells, evolution_compare, key_figure, rows, series_by_area
@@ -12,8 +14,8 @@ from .common import chart_uri, compare_cells, evolution_compare, key_figure, row
 SOURCE_IDS = ["insee_pop_historiques", "cog_communes_2026", "insee_dossier_complet_2022",
               "insee_comparateur_2022", "insee_comparateur_2018"]
 
-AGE_BANDS = [("0014", "0-14 ans"), ("1529", "15-29 ans"), ("3044", "30-44 ans"), ("4559", "45-59 ans"),
-             ("6074", "60-74 ans"), ("7589", "75-89 ans"), ("90p", "90 ans ou plus")]
+# the theme's bands, labels shortened for the chart's axis (« 0 à 14 ans » → « 0-14 ans »)
+AGE_BANDS = [(b, lab.replace(" à ", "-")) for b, lab in population_theme.AGE_BANDS]
 UNEMPLOYMENT_GROUPS = [("1524", "15-24 ans"), ("2554", "25-54 ans"), ("5564", "55-64 ans"), ("1564", "15-64 ans")]
 
 # Table rows: (indicator_id, period or None for the latest, French label, kind, decimals)
