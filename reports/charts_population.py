@@ -22,6 +22,17 @@ def _legend_items(series, fills) -> list[dict]:
             for s, (fill, st) in zip(series, fills)]
 
 
+def _bar_canvas(series: list[dict], plot_height: float, title: str, width: float = 460.8):
+    """The canvas of a bar chart: room for the legend under the plot, the fills, the title, and
+    the known values. Returns ``(canvas, fills, legend height, values)``."""
+    probe = [{"label": s["label"], "kind": "bar", "colour": "#000"} for s in series]
+    leg_h = svg.legend(None, probe, x=width / 2, y=0, ncols=4, width=width - 20)
+    c = svg.Canvas(width, plot_height + leg_h)
+    fills = _fills(c, series)
+    c.title(title, x=6, y=14)
+    return c, fills, leg_h, [v for s in series for v in s["values"] if not is_missing(v)]
+
+
 def age_structure(bands: list[str], series: list[dict], title: str = "Structure par âge en {year}",
                   year: str = "") -> str:
     """Horizontal grouped bars: share of each age band (youngest at the bottom, as in a pyramid).
@@ -29,14 +40,8 @@ def age_structure(bands: list[str], series: list[dict], title: str = "Structure 
     ``bands``: band labels, youngest first; ``series``: dicts with ``label``, ``role``
     ('territoire', 'departement', 'region') and ``values`` (shares in %, None when unknown, one per
     band)."""
-    width = 460.8
-    probe = [{"label": s["label"], "kind": "bar", "colour": "#000"} for s in series]
-    leg_h = svg.legend(None, probe, x=width / 2, y=0, ncols=4, width=width - 20)
-    height = 196 + leg_h
-    c = svg.Canvas(width, height)
-    fills = _fills(c, series)
-    c.title(title.format(year=year), x=6, y=14)
-    values = [v for s in series for v in s["values"] if not is_missing(v)]
+    c, fills, leg_h, values = _bar_canvas(series, 196, title.format(year=year))
+    width, height = c.width, c.height
     top = max(values, default=1.0) * 1.06 or 1.0
     xt = svg.ticks(0, top, 6)
     left = max((svg.text_width(b, 8) for b in bands), default=10) + 12
@@ -63,14 +68,8 @@ def age_structure(bands: list[str], series: list[dict], title: str = "Structure 
 def rates_by_group(groups: list[str], series: list[dict], title: str, ylabel: str = "") -> str:
     """Vertical grouped bars of rates (%) by group (e.g. age bands), one bar per area, values written
     above the territory's bars. ``series`` as in :func:`age_structure` (``values`` one per group)."""
-    width = 460.8
-    probe = [{"label": s["label"], "kind": "bar", "colour": "#000"} for s in series]
-    leg_h = svg.legend(None, probe, x=width / 2, y=0, ncols=4, width=width - 20)
-    height = 166 + leg_h
-    c = svg.Canvas(width, height)
-    fills = _fills(c, series)
-    c.title(title, x=6, y=14)
-    values = [v for s in series for v in s["values"] if not is_missing(v)]
+    c, fills, leg_h, values = _bar_canvas(series, 166, title)
+    width, height = c.width, c.height
     top = max(values, default=0.0) * 1.15 or 1.0
     yt = svg.ticks(0, top, 5)
     label_w = max((svg.text_width(svg.pct_label(v), 8) for v in yt), default=10)
