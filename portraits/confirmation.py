@@ -387,6 +387,31 @@ def _sheet_network(sheet: Sheet, network: str | None) -> tuple[str | None, list[
     return ranked[0][0], []
 
 
+@dataclass
+class _Reading:
+    """What the reading of one sheet keeps from row to row: the directory's ids (and the ids merged
+    into them), the answers already in the corrections file, the lines seen, the rows produced."""
+
+    result: Integration
+    net: str | None
+    codes: set[str]
+    ids: set[str]
+    alias: dict[str, str]
+    by_id: pd.DataFrame
+    done: set[tuple]
+    done_adds: set[str]
+    problems: list[D.Problem]
+    origins: list[tuple[int, str]] = _field(default_factory=list)  # (sheet line, column) of each row
+    seen_ids: dict[str, int] = _field(default_factory=dict)
+    new_ids: dict[str, int] = _field(default_factory=dict)
+
+    def emit(self, line: int, column: str, action: str, pid: str, fld: str, value: str, author: str,
+             when: str) -> None:
+        self.result.rows.append({"action": action, "id": pid, "field": fld, "value": value,
+                                 "author": author, "date": when})
+        self.origins.append((line, column))
+
+
 def sheet_corrections(
     path: Path | str,
     directory: pd.DataFrame,
@@ -409,163 +434,182 @@ def sheet_corrections(
     every id the existing file names is taken as known."""
     path = Path(path)
     sheet = read_sheet(path)
-    codes = _known_communes(communes)
     net, problems = _sheet_network(sheet, network)
-    result = Integration(path, net or "")
     existing_rows = _existing_rows(Path(existing) if existing is not None else None)
-    done = {(r.get("action", "").lower(), r.get("id", ""), r.get("author", ""), r.get("date", ""))
-            for r in existing_rows}
-    done_adds = {r.get("id", "") for r in existing_rows if r.get("action", "").lower() == "add"}
-
-    ids = D.known_ids(directory)
     alias = {}
     for i, m in zip(directory["id"], directory["merged_from"].fillna("")):
         alias[i] = i
         for old in _split(m):
             alias.setdefault(old, i)
-    by_id = directory.set_index("id", drop=False)
-    origins: list[tuple[int, str]] = []  # (sheet line, French column) of each produced row
-    seen_ids: dict[str, int] = {}
-    new_ids: dict[str, int] = {}
-
-    def emit(line: int, column: str, action: str, pid: str, fld: str, value: str, author: str, when: str):
-        result.rows.append({"action": action, "id": pid, "field": fld, "value": value, "author": author,
-                            "date": when})
-        origins.append((line, column))
-
+    st = _Reading(
+        result=Integration(path, net or ""), net=net, codes=_known_communes(communes),
+        ids=D.known_ids(directory), alias=alias, by_id=directory.set_index("id", drop=False),
+        done={(r.get("action", "").lower(), r.get("id", ""), r.get("author", ""), r.get("date", ""))
+              for r in existing_rows},
+        done_adds={r.get("id", "") for r in existing_rows if r.get("action", "").lower() == "add"},
+        problems=problems)
     for line, cells in sheet.rows:
-        row_problems: list[D.Problem] = []
-        answer_raw = cells.get("reponse", "").strip()
-        answer = _answer(_unneutralise(answer_raw))
-        if not answer:
-            pid = alias.get(cells.get("identifiant", "").strip())
-            if pid is not None:
-                edited = any(_norm(_unneutralise(cells[h])) != _norm(_text(by_id.at[pid, EDITABLE[h]]))
-                             for h in EDITABLE if h in cells)
-            else:
-                edited = not cells.get("identifiant", "").strip() and any(cells.get(h, "").strip() for h in EDITABLE)
-            if edited:
-                result.warnings.append(D.Problem(line, "reponse", "ligne modifiée mais sans réponse : elle est ignorée "
-                                                 "(écrivez corrige, ou ajoute pour un nouveau lieu)"))
-            continue
-        # every cell that is read: nothing a spreadsheet would run as a formula
-        for h, v in cells.items():
-            if h in CONTEXT:
-                continue
-            s = v.strip()
-            if s and neutralise_cell(s) != s:
-                row_problems.append(D.Problem(line, h, f"cellule « {s[:40]} » refusée : elle commence par "
-                                              f"« {s[0]} » comme une formule de tableur ; écrivez une valeur simple"))
-        if answer not in ANSWERS:
-            row_problems.append(D.Problem(line, "reponse", f"réponse « {answer_raw} » inconnue : confirme, corrige, "
-                                          "ferme ou ajoute (laisser vide si le lieu n'est pas traité)"))
-        author = _clean_value(_unneutralise(cells.get("auteur", "")))
-        if not author:
-            row_problems.append(D.Problem(line, "auteur", "auteur manquant : nom et structure de la personne qui répond"))
-        when_raw = cells.get("date", "").strip()
-        try:
-            when = _dt.date.fromisoformat(when_raw).isoformat()
-        except ValueError:
-            when = ""
-            row_problems.append(D.Problem(line, "date", f"date « {when_raw} » invalide : AAAA-MM-JJ attendu "
-                                          "(ex. 2026-11-02)" if when_raw else "date de la réponse manquante "
-                                          "(AAAA-MM-JJ, ex. 2026-11-02)"))
-        reseau = cells.get("reseau", "").strip()
-        if net and reseau and reseau != net:
-            row_problems.append(D.Problem(line, "reseau", f"réseau « {reseau} » : cette fiche est celle du réseau "
-                                          f"« {net} » ; le réseau d'un lieu ne se change pas par une fiche "
-                                          "(signalez-le au coordinateur SPRO)"))
-        values = {h: _clean_value(_unneutralise(cells[h])) for h in EDITABLE if h in cells}
-        pid_raw = cells.get("identifiant", "").strip()
+        _read_line(st, line, cells)
+    if st.problems:
+        st.problems.sort(key=lambda p: (p.line, HEADERS.index(p.field) if p.field in HEADERS else -1))
+        raise SheetError(path, st.problems)
+    if st.result.rows:
+        _final_check(st.result, st.origins, directory, st.codes, existing_rows,
+                     Path(existing) if existing else None, applied_ids)
+    return st.result
 
-        if answer == "ajoute":
-            if pid_raw:
-                row_problems.append(D.Problem(line, "identifiant", f"une ligne « ajoute » a un identifiant vide ; "
-                                              f"« {pid_raw} » existe : pour le modifier, répondez corrige"))
-            for h in ("nom", "code_commune"):
-                if not values.get(h):
-                    row_problems.append(D.Problem(line, h, f"{h} obligatoire pour ajouter un lieu"))
-            for h, v in values.items():
-                if v and (msg := value_problem(EDITABLE[h], v, codes)):
-                    row_problems.append(D.Problem(line, h, msg))
-            if row_problems or not net:
-                problems += row_problems
-                continue
-            pid = new_point_id(net, values["code_commune"], values["nom"])
-            if ("add", pid, author, when) in done:
-                result.skipped.append(line)
-                continue
-            if pid in ids or pid in done_adds:
-                problems.append(D.Problem(line, "nom", f"ce lieu existe déjà (identifiant {pid}) : pour le "
-                                          "modifier, répondez corrige sur sa ligne"))
-                continue
-            if pid in new_ids:
-                problems.append(D.Problem(line, "nom", f"même lieu que la ligne {new_ids[pid]} (même nom, même "
-                                          "commune)"))
-                continue
-            new_ids[pid] = line
-            result.answered.append(line)
-            fields = {"network": net, **{EDITABLE[h]: v for h, v in values.items() if v}}
-            for f in _ADD_ORDER:
-                if f in fields:
-                    emit(line, FIELD_HEADER[f], "add", pid, f, fields[f], author, when)
-            continue
 
-        if answer not in ANSWERS:
-            problems += row_problems
-            continue
-        if not pid_raw:
-            row_problems.append(D.Problem(line, "identifiant", "identifiant manquant (seule une ligne « ajoute » "
-                                          "a un identifiant vide)"))
-            problems += row_problems
-            continue
-        action = {"confirme": "confirm", "corrige": "confirm", "ferme": "close"}[answer]
-        if {(action, pid_raw, author, when), (action, alias.get(pid_raw), author, when)} & done:
-            result.skipped.append(line)
-            continue
-        if pid_raw not in ids:
-            row_problems.append(D.Problem(line, "identifiant", f"identifiant « {pid_raw} » inconnu de l'annuaire "
-                                          "(lieu fermé depuis, ou identifiant modifié ?)"))
-            problems += row_problems
-            continue
-        if pid_raw in seen_ids:
-            row_problems.append(D.Problem(line, "identifiant", f"lieu déjà traité ligne {seen_ids[pid_raw]}"))
-        seen_ids.setdefault(pid_raw, line)
-        point = by_id.loc[alias.get(pid_raw, pid_raw)]
-        if net and point["network"] != net:
-            row_problems.append(D.Problem(line, "identifiant", f"« {pid_raw} » est un lieu du réseau "
-                                          f"« {point['network']} », pas du réseau de la fiche (« {net} »)"))
-        changed = {h: v for h, v in values.items() if _norm(v) != _norm(_text(point[EDITABLE[h]]))}
-        if answer == "confirme" and changed:
-            row_problems.append(D.Problem(line, next(iter(changed)), "valeurs modifiées ("
-                                          + ", ".join(changed) + ") : répondez corrige pour les enregistrer, "
-                                          "ou rétablissez-les"))
-        if answer == "corrige":
-            if not changed:
-                row_problems.append(D.Problem(line, "reponse", "« corrige » sans aucune valeur modifiée : répondez "
-                                              "confirme si la fiche est exacte (la colonne commune n'est pas lue : "
-                                              "le nom de la commune suit le code commune, corrigez code_commune)"))
-            for h, v in changed.items():
-                if msg := value_problem(EDITABLE[h], v, codes):
-                    row_problems.append(D.Problem(line, h, msg))
-        if row_problems:
-            problems += row_problems
-            continue
-        result.answered.append(line)
-        pid = point["id"]
-        if answer == "corrige":
-            for h in EDITABLE:
-                if h in changed:
-                    emit(line, h, "update", pid, EDITABLE[h], changed[h], author, when)
-        emit(line, "reponse", action, pid, "", "", author, when)
+def _read_line(st: _Reading, line: int, cells: dict[str, str]) -> None:
+    """One line of the sheet: its problems into ``st.problems``, or its rows into ``st.result``."""
+    answer_raw = cells.get("reponse", "").strip()
+    answer = _answer(_unneutralise(answer_raw))
+    if not answer:
+        _unanswered(st, line, cells)
+        return
+    row_problems = _line_problems(st, line, cells, answer, answer_raw)
+    author = _clean_value(_unneutralise(cells.get("auteur", "")))
+    when_raw = cells.get("date", "").strip()
+    try:
+        when = _dt.date.fromisoformat(when_raw).isoformat()
+    except ValueError:
+        when = ""
+    values = {h: _clean_value(_unneutralise(cells[h])) for h in EDITABLE if h in cells}
+    pid_raw = cells.get("identifiant", "").strip()
+    if answer == "ajoute":
+        _added(st, line, values, pid_raw, author, when, row_problems)
+    elif answer not in ANSWERS:
+        st.problems += row_problems
+    else:
+        _answered(st, line, answer, values, pid_raw, author, when, row_problems)
 
-    if problems:
-        problems.sort(key=lambda p: (p.line, HEADERS.index(p.field) if p.field in HEADERS else -1))
-        raise SheetError(path, problems)
-    if result.rows:
-        _final_check(result, origins, directory, codes, existing_rows, Path(existing) if existing else None,
-                     applied_ids)
-    return result
+
+def _unanswered(st: _Reading, line: int, cells: dict[str, str]) -> None:
+    """A line without answer is ignored; a warning if it was edited all the same."""
+    pid = st.alias.get(cells.get("identifiant", "").strip())
+    if pid is not None:
+        edited = any(_norm(_unneutralise(cells[h])) != _norm(_text(st.by_id.at[pid, EDITABLE[h]]))
+                     for h in EDITABLE if h in cells)
+    else:
+        edited = not cells.get("identifiant", "").strip() and any(cells.get(h, "").strip() for h in EDITABLE)
+    if edited:
+        st.result.warnings.append(D.Problem(line, "reponse", "ligne modifiée mais sans réponse : elle est "
+                                            "ignorée (écrivez corrige, ou ajoute pour un nouveau lieu)"))
+
+
+def _line_problems(st: _Reading, line: int, cells: dict[str, str], answer: str, answer_raw: str) -> list[D.Problem]:
+    """The faults of an answered line that do not depend on its answer: formulas, the answer
+    itself, author, date, network."""
+    out: list[D.Problem] = []
+    # every cell that is read: nothing a spreadsheet would run as a formula
+    for h, v in cells.items():
+        if h in CONTEXT:
+            continue
+        s = v.strip()
+        if s and neutralise_cell(s) != s:
+            out.append(D.Problem(line, h, f"cellule « {s[:40]} » refusée : elle commence par "
+                                 f"« {s[0]} » comme une formule de tableur ; écrivez une valeur simple"))
+    if answer not in ANSWERS:
+        out.append(D.Problem(line, "reponse", f"réponse « {answer_raw} » inconnue : confirme, corrige, "
+                             "ferme ou ajoute (laisser vide si le lieu n'est pas traité)"))
+    if not _clean_value(_unneutralise(cells.get("auteur", ""))):
+        out.append(D.Problem(line, "auteur", "auteur manquant : nom et structure de la personne qui répond"))
+    when_raw = cells.get("date", "").strip()
+    try:
+        _dt.date.fromisoformat(when_raw)
+    except ValueError:
+        out.append(D.Problem(line, "date", f"date « {when_raw} » invalide : AAAA-MM-JJ attendu "
+                             "(ex. 2026-11-02)" if when_raw else "date de la réponse manquante "
+                             "(AAAA-MM-JJ, ex. 2026-11-02)"))
+    reseau = cells.get("reseau", "").strip()
+    if st.net and reseau and reseau != st.net:
+        out.append(D.Problem(line, "reseau", f"réseau « {reseau} » : cette fiche est celle du réseau "
+                             f"« {st.net} » ; le réseau d'un lieu ne se change pas par une fiche "
+                             "(signalez-le au coordinateur SPRO)"))
+    return out
+
+
+def _added(st: _Reading, line: int, values: dict, pid_raw: str, author: str, when: str,
+           row_problems: list[D.Problem]) -> None:
+    """A line « ajoute »: a new point of the sheet's network."""
+    if pid_raw:
+        row_problems.append(D.Problem(line, "identifiant", f"une ligne « ajoute » a un identifiant vide ; "
+                                      f"« {pid_raw} » existe : pour le modifier, répondez corrige"))
+    for h in ("nom", "code_commune"):
+        if not values.get(h):
+            row_problems.append(D.Problem(line, h, f"{h} obligatoire pour ajouter un lieu"))
+    for h, v in values.items():
+        if v and (msg := value_problem(EDITABLE[h], v, st.codes)):
+            row_problems.append(D.Problem(line, h, msg))
+    if row_problems or not st.net:
+        st.problems += row_problems
+        return
+    pid = new_point_id(st.net, values["code_commune"], values["nom"])
+    if ("add", pid, author, when) in st.done:
+        st.result.skipped.append(line)
+        return
+    if pid in st.ids or pid in st.done_adds:
+        st.problems.append(D.Problem(line, "nom", f"ce lieu existe déjà (identifiant {pid}) : pour le "
+                                     "modifier, répondez corrige sur sa ligne"))
+        return
+    if pid in st.new_ids:
+        st.problems.append(D.Problem(line, "nom", f"même lieu que la ligne {st.new_ids[pid]} (même nom, même "
+                                     "commune)"))
+        return
+    st.new_ids[pid] = line
+    st.result.answered.append(line)
+    fields = {"network": st.net, **{EDITABLE[h]: v for h, v in values.items() if v}}
+    for f in _ADD_ORDER:
+        if f in fields:
+            st.emit(line, FIELD_HEADER[f], "add", pid, f, fields[f], author, when)
+
+
+def _answered(st: _Reading, line: int, answer: str, values: dict, pid_raw: str, author: str, when: str,
+              row_problems: list[D.Problem]) -> None:
+    """A line « confirme », « corrige » or « ferme » about a point of the directory."""
+    if not pid_raw:
+        row_problems.append(D.Problem(line, "identifiant", "identifiant manquant (seule une ligne « ajoute » "
+                                      "a un identifiant vide)"))
+        st.problems += row_problems
+        return
+    action = {"confirme": "confirm", "corrige": "confirm", "ferme": "close"}[answer]
+    if {(action, pid_raw, author, when), (action, st.alias.get(pid_raw), author, when)} & st.done:
+        st.result.skipped.append(line)
+        return
+    if pid_raw not in st.ids:
+        row_problems.append(D.Problem(line, "identifiant", f"identifiant « {pid_raw} » inconnu de l'annuaire "
+                                      "(lieu fermé depuis, ou identifiant modifié ?)"))
+        st.problems += row_problems
+        return
+    if pid_raw in st.seen_ids:
+        row_problems.append(D.Problem(line, "identifiant", f"lieu déjà traité ligne {st.seen_ids[pid_raw]}"))
+    st.seen_ids.setdefault(pid_raw, line)
+    point = st.by_id.loc[st.alias.get(pid_raw, pid_raw)]
+    if st.net and point["network"] != st.net:
+        row_problems.append(D.Problem(line, "identifiant", f"« {pid_raw} » est un lieu du réseau "
+                                      f"« {point['network']} », pas du réseau de la fiche (« {st.net} »)"))
+    changed = {h: v for h, v in values.items() if _norm(v) != _norm(_text(point[EDITABLE[h]]))}
+    if answer == "confirme" and changed:
+        row_problems.append(D.Problem(line, next(iter(changed)), "valeurs modifiées ("
+                                      + ", ".join(changed) + ") : répondez corrige pour les enregistrer, "
+                                      "ou rétablissez-les"))
+    if answer == "corrige":
+        if not changed:
+            row_problems.append(D.Problem(line, "reponse", "« corrige » sans aucune valeur modifiée : répondez "
+                                          "confirme si la fiche est exacte (la colonne commune n'est pas lue : "
+                                          "le nom de la commune suit le code commune, corrigez code_commune)"))
+        for h, v in changed.items():
+            if msg := value_problem(EDITABLE[h], v, st.codes):
+                row_problems.append(D.Problem(line, h, msg))
+    if row_problems:
+        st.problems += row_problems
+        return
+    st.result.answered.append(line)
+    pid = point["id"]
+    if answer == "corrige":
+        for h in EDITABLE:
+            if h in changed:
+                st.emit(line, h, "update", pid, EDITABLE[h], changed[h], author, when)
+    st.emit(line, "reponse", action, pid, "", "", author, when)
 
 
 def _final_check(result: Integration, origins, directory: pd.DataFrame, communes: set[str],
