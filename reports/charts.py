@@ -8,8 +8,7 @@ number formats. Legends sit under the plot, where they never hide a curve.
 
 from __future__ import annotations
 
-from . import style, svg
-from .formatting import number
+from . import svg
 
 
 def line_panel(c: svg.Canvas, box, series: list[dict], *, title: str, indexed: bool,
@@ -90,24 +89,3 @@ def population_index(series: list[dict], title: str = "Évolution de la populati
     svg.legend(c, items, x=width / 2, y=height - leg_h - 4, ncols=4, width=width - 20)
     return c.svg()
 
-
-def population_bars(points: list[tuple[int, float]], title: str = "Population municipale") -> str:
-    """The population of each census year as bars, each written above its bar."""
-    width, height = 460.8, 201.6
-    c = svg.Canvas(width, height)
-    c.title(title, x=6, y=14)
-    values = [v or 0 for _, v in points]
-    top = max(values) * 1.15 if values and max(values) > 0 else 1
-    yt = svg.ticks(0, top, 5)
-    label_w = max((svg.text_width(style.french_thousands(v), 8) for v in yt), default=10)
-    ax = svg.Axes(c, (label_w + 14, 28, width - 8, height - 18), (-0.6, len(points) - 0.4), (0, top))
-    ax.yticks(yt, label=style.french_thousands)
-    ax.categories_x([str(y) for y, _ in points])
-    c.open("bars")
-    for i, (_y, v) in enumerate(points):
-        x0, x1 = ax.x(i - 0.3), ax.x(i + 0.3)
-        c.rect(x0, ax.y(v or 0), x1 - x0, ax.y(0) - ax.y(v or 0), style.TERRITORY)
-        c.text((x0 + x1) / 2, ax.y(v or 0) - 3, number(v), size=7.5, anchor="middle")
-    c.close()
-    ax.spines()
-    return c.svg()

@@ -1,4 +1,4 @@
-"""One chart style for every portrait: the colour palette (and the French thousands of axes).
+"""One chart style for every portrait: the colour palette.
 
 Colours are chosen for contrast on white (WCAG AA for text-sized marks) and stay distinguishable
 in greyscale print: the territory is always the dark blue, then its département(s), then the region.
@@ -12,8 +12,3 @@ DEPARTEMENT = ["#c55a11", "#7f6000", "#548235"]
 REGION = "#595959"
 GRID = "#d9d9d9"
 
-
-def french_thousands(x, _pos=None) -> str:
-    from .formatting import number
-
-    return number(x).replace("\u202f", "\u2009")
