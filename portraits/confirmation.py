@@ -466,13 +466,12 @@ def _read_line(st: _Reading, line: int, cells: dict[str, str]) -> None:
     if not answer:
         _unanswered(st, line, cells)
         return
-    row_problems = _line_problems(st, line, cells, answer, answer_raw)
     author = _clean_value(_unneutralise(cells.get("auteur", "")))
-    when_raw = cells.get("date", "").strip()
     try:
-        when = _dt.date.fromisoformat(when_raw).isoformat()
+        when = _dt.date.fromisoformat(cells.get("date", "").strip()).isoformat()
     except ValueError:
         when = ""
+    row_problems = _line_problems(st, line, cells, answer, answer_raw, author, when)
     values = {h: _clean_value(_unneutralise(cells[h])) for h in EDITABLE if h in cells}
     pid_raw = cells.get("identifiant", "").strip()
     if answer == "ajoute":
@@ -496,9 +495,10 @@ def _unanswered(st: _Reading, line: int, cells: dict[str, str]) -> None:
                                             "ignorée (écrivez corrige, ou ajoute pour un nouveau lieu)"))
 
 
-def _line_problems(st: _Reading, line: int, cells: dict[str, str], answer: str, answer_raw: str) -> list[D.Problem]:
+def _line_problems(st: _Reading, line: int, cells: dict[str, str], answer: str, answer_raw: str,
+                   author: str, when: str) -> list[D.Problem]:
     """The faults of an answered line that do not depend on its answer: formulas, the answer
-    itself, author, date, network."""
+    itself, author, date (``when`` empty: not a date), network."""
     out: list[D.Problem] = []
     # every cell that is read: nothing a spreadsheet would run as a formula
     for h, v in cells.items():
@@ -511,12 +511,10 @@ def _line_problems(st: _Reading, line: int, cells: dict[str, str], answer: str, 
     if answer not in ANSWERS:
         out.append(D.Problem(line, "reponse", f"réponse « {answer_raw} » inconnue : confirme, corrige, "
                              "ferme ou ajoute (laisser vide si le lieu n'est pas traité)"))
-    if not _clean_value(_unneutralise(cells.get("auteur", ""))):
+    if not author:
         out.append(D.Problem(line, "auteur", "auteur manquant : nom et structure de la personne qui répond"))
     when_raw = cells.get("date", "").strip()
-    try:
-        _dt.date.fromisoformat(when_raw)
-    except ValueError:
+    if not when:
         out.append(D.Problem(line, "date", f"date « {when_raw} » invalide : AAAA-MM-JJ attendu "
                              "(ex. 2026-11-02)" if when_raw else "date de la réponse manquante "
                              "(AAAA-MM-JJ, ex. 2026-11-02)"))
