@@ -16,6 +16,8 @@ from dagster._core.definitions.executor_definition import multiple_process_execu
 from dagster._config import process_config
 from dagster._core.executor.init import InitExecutorContext
 
+from reports import build as report_build
+
 
 ENGINES = {"dask": ("dagster_dask", "dask_executor"), "k8s": ("dagster_k8s", "k8s_job_executor")}
 
@@ -60,8 +62,7 @@ def _dask_without_partition_record(executor_instance):
 # Processes are forked from a server that has imported these once: a lot step starts in about
 # 0.3 s instead of the 2-3 s of a fresh interpreter importing Dagster, the definitions and the
 # rendering libraries (multiprocess's default ``spawn``).
-PRELOAD = ["pipelines.jobs", "reports.set_render", "reports.sections", "reports.typst_pdf", "geopandas",
-           "typst"]
+PRELOAD = ["pipelines.jobs", "reports.set_render", *report_build.PRELOAD]
 
 
 @executor(name="render_executor", config_schema=Field(SCHEMA, default_value={"multiprocess": {}}),

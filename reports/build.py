@@ -186,12 +186,17 @@ def _worker(args):
             prev_con.close()
 
 
+# what a rendering process imports before its first portrait (also preloaded by the Dagster
+# executor's forkserver, pipelines/executors.py)
+PRELOAD = ["reports.build", "reports.sections", "reports.typst_pdf", "geopandas", "typst"]
+
+
 def _pool_context():
     """Workers forked from a clean server, never from this process: a process that has already
     compiled a PDF holds Typst's (Rust) thread pool, and a child forked from it can wait forever
     on a lock one of those threads held. The server imports the rendering code once."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["reports.build", "reports.sections", "reports.typst_pdf", "geopandas", "typst"])
+    ctx.set_forkserver_preload(PRELOAD)
     return ctx
 
 
