@@ -189,14 +189,17 @@ def drop_orphans(con: duckdb.DuckDBPyConnection) -> int:
     from empty tables, a theme built alone must not leave them behind). Returns their number."""
     from .themes import themes
 
-    declared = [i.id for t in themes() for i in t.INDICATORS]
-    prefixes = [p for t in themes() for p in generated_prefixes(t)]
-    orphan = ("indicator_id not in (select unnest(?::varchar[])) and not exists "
-              "(select 1 from unnest(?::varchar[]) p(prefix) where starts_with(indicator_id, p.prefix))")
+    declared = {i.id for t in themes() for i in t.INDICATORS}
+    prefixes = tuple(p for t in themes() for p in generated_prefixes(t))
     n = 0
     for table in ("staging.commune_value", "indicators.observation"):
-        n += con.execute(f"select count(*) from {table} where {orphan}", [declared, prefixes]).fetchone()[0]
-        con.execute(f"delete from {table} where {orphan}", [declared, prefixes])
+        # the few hundred ids present, compared here: a filter over every row cost 0.2 s per theme
+        ids = [r[0] for r in con.execute(f"select distinct indicator_id from {table}").fetchall()]
+        orphans = [i for i in ids if i not in declared and not (prefixes and i.startswith(prefixes))]
+        if orphans:
+            n += con.execute(f"select count(*) from {table} where indicator_id in (select unnest(?::varchar[]))",
+                             [orphans]).fetchone()[0]
+            con.execute(f"delete from {table} where indicator_id in (select unnest(?::varchar[]))", [orphans])
     return n
 
 
