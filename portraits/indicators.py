@@ -22,7 +22,7 @@ alone. :func:`build` is every theme from scratch, in dependency order (:func:`bu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 import duckdb
 import pandas as pd
@@ -30,15 +30,65 @@ import pandas as pd
 from .warehouse import run_sql_file
 
 
+# How an indicator goes from the communes to a territory (``indicators.catalog.aggregation``).
+AGGREGATIONS = {
+    "sum": "counts of the communes summed over the territory (sql/aggregate.sql)",
+    "ratio": "recomputed on each territory from its summed numerator and denominator, never averaged",
+    "growth": "average annual change between two summed values",
+    "none": "not aggregable (a median, a rate published as such): communes only",
+    "list": "a list published by the source for a coarser area, attributed to the territory",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    """Where an indicator appears: one row of a section's table (``reports/sections``), which is
+    the list of the rows that name it, in the order of the declarations."""
+
+    table: str  # "<section>.<table>", e.g. "population.households"
+    label: str  # French, as the row reads in the portrait
+    period: str | None = None  # the period shown; default: the indicator's (None: the latest)
+    signed: bool = False  # a signed count (« +1 234 »)
+
+    def __post_init__(self):
+        if self.table.count(".") != 1 or not all(self.table.split(".")):
+            raise ValueError(f"row {self.label!r}: table {self.table!r} is not '<section>.<table>'")
+
+
 @dataclass(frozen=True)
 class Indicator:
+    """One indicator, declared once: the catalogue's row (``indicators.catalog``), how it is
+    computed and where it appears. The first seven fields are the catalogue's columns."""
+
     id: str
     label: str  # French, as shown to readers
     unit: str  # French unit label
     source_id: str
     description: str
-    aggregation: str  # 'sum', 'growth', 'ratio'…
+    aggregation: str  # a key of AGGREGATIONS
     decimals: int = 0
+    _: KW_ONLY
+    period: str | None = None  # the period it is published for, when it has one
+    column: str | None = None  # read per commune from this column of its source (the parser keeps it)
+    grouped: bool = False  # the source publishes one value for a group of communes (population)
+    numerator: tuple[str, ...] = ()  # a ratio: factor x sum(numerator) / sum(denominator), per territory
+    denominator: tuple[str, ...] = ()
+    factor: float = 100.0
+    rows: tuple[Row, ...] = ()  # where it appears in the portrait's tables
+
+    def __post_init__(self):
+        where = f"indicator {self.id!r}"
+        if self.aggregation not in AGGREGATIONS:
+            raise ValueError(f"{where}: aggregation {self.aggregation!r} is not one of {sorted(AGGREGATIONS)}")
+        if bool(self.numerator) != bool(self.denominator):
+            raise ValueError(f"{where}: a ratio declares both its numerator and its denominator")
+        if self.numerator and self.aggregation != "ratio":
+            raise ValueError(f"{where}: numerator and denominator are declared for aggregation 'ratio' only")
+        if self.numerator and not self.period:
+            raise ValueError(f"{where}: a declared ratio names the period of its parts")
+        if self.column and self.aggregation not in ("sum", "none"):
+            raise ValueError(f"{where}: a source column is read for a count or a value of the communes "
+                             "(aggregation 'sum' or 'none')")
 
 
 def catalog() -> list[Indicator]:
@@ -58,6 +108,11 @@ def catalog() -> list[Indicator]:
             if clash:
                 raise ValueError(f"indicator ids {clash[:5]} declared with the prefix that theme "
                                  f"{theme.ID} generates from the data ({prefix!r})")
+    known = set(ids)
+    for i in out:
+        unknown = [c for c in (*i.numerator, *i.denominator) if c not in known]
+        if unknown:
+            raise ValueError(f"indicator {i.id!r}: its ratio names undeclared indicator(s) {unknown}")
     return out
 
 
@@ -234,10 +289,33 @@ def build_theme(con: duckdb.DuckDBPyConnection, theme_id: str) -> int:
     _check_untouched(t.ID, "staging.commune_value", staged_before, _counts_of_others(con, "staging.commune_value"))
     run_sql_file(con, "aggregate")
     t.derived(con)
+    declared_ratios(con, t)
     _check_untouched(t.ID, "indicators.observation", observed_before,
                      _counts_of_others(con, "indicators.observation"))
     _check_untouched(t.ID, "indicators.catalog", catalog_before, _counts_of_others(con, "indicators.catalog"))
     return con.execute(f"select count(*) from indicators.observation where {in_scope()}").fetchone()[0]
+
+
+def ratio_definitions(indicators: list[Indicator]) -> pd.DataFrame:
+    """One row per component of every ratio declared with its parts (``sql/ratios.sql``)."""
+    rows = [(i.id, i.period, part, component, i.period, len(parts), i.factor, i.source_id)
+            for i in indicators if i.numerator
+            for part, parts in (("num", i.numerator), ("den", i.denominator)) for component in parts]
+    return pd.DataFrame(rows, columns=["indicator_id", "period", "part", "component", "component_period",
+                                       "n_components", "factor", "source_id"])
+
+
+def declared_ratios(con: duckdb.DuckDBPyConnection, t) -> None:
+    """The ratios theme ``t`` declares with their numerator and denominator, on every territory,
+    after its derived step (their parts are its observations, or those of a theme it reads)."""
+    frame = ratio_definitions(t.INDICATORS)
+    if frame.empty:
+        return
+    con.register("_ratio_def", frame)
+    try:
+        run_sql_file(con, "ratios")
+    finally:
+        con.unregister("_ratio_def")
 
 
 def build(con: duckdb.DuckDBPyConnection) -> int:

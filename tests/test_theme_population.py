@@ -189,9 +189,10 @@ def test_rp2018_mapping_reaches_the_1228_communes_and_keeps_regional_totals(db, 
     codes_2026 = {r[0] for r in db.execute("select commune_code from ref.commune where in_region").fetchall()}
     assert len(codes_2026) == 1228
     assert set(mapped["commune_code"]) == codes_2026
-    for ind, (src, var, period, *_r) in population.COUNTS.items():
-        if src != population.CMP18:
+    for decl in population._census_counts():
+        if decl.source_id != population.CMP18:
             continue
+        ind, var, period = decl.id, decl.column, decl.period
         expected = num(c18[var]).sum()
         part = mapped[mapped["indicator_id"] == ind]
         assert len(part) == 1228 and part["commune_code"].is_unique

@@ -1,8 +1,7 @@
--- Derived indicators of the population theme, after sql/aggregate.sql. Registered by
+-- Derived indicators of the population theme, after sql/aggregate.sql (its declared ratios are
+-- computed next, by sql/ratios.sql). Registered by
 -- portraits/themes/population.py:
 --   _pop_params (one row): grouped_note, non_additive_note, components_period, components_years, cmp22;
---   _pop_ratio_def(indicator_id, period, part 'num'|'den', component, component_period, n_components,
---                  factor, source_id);
 --   _pop_growth_def(indicator_id, period, start_id, start_period, end_id, end_period, years, source_id);
 --   _pop_commune_only(indicator_id, variable);
 --   staging.population_grouped_series, staging.population_split_member (see population_census_commune_values.sql).
@@ -22,43 +21,7 @@ from (
 where o.set_id = partial.set_id and o.territory_id = partial.territory_id
   and o.indicator_id = g.indicator_id and o.period = g.period;
 
--- 2. Ratios recomputed from summed numerators and denominators.
-insert into indicators.observation
-with parts as (
-    select d.indicator_id, d.period, d.part, o.set_id, o.territory_id,
-           min(d.factor) as factor, min(d.source_id) as source_id,
-           min(d.n_components) as expected,
-           count(*) filter (where o.status = 'ok') as n_ok,
-           count(*) filter (where o.status = 'secret') as n_secret,
-           sum(o.value) filter (where o.status = 'ok') as total,
-           string_agg(distinct o.note, ' ; ') as notes
-    from _pop_ratio_def d
-    join indicators.observation o on o.indicator_id = d.component and o.period = d.component_period
-    group by all
-),
-pairs as (
-    select n.set_id, n.territory_id, n.indicator_id, n.period, n.factor, n.source_id,
-           n.total as num, d.total as den,
-           n.n_ok = n.expected and d.n_ok = d.expected as all_ok,
-           n.n_secret + d.n_secret > 0 as any_secret,
-           case when n.notes = d.notes or d.notes is null then n.notes
-                when n.notes is null then d.notes else n.notes || ' ; ' || d.notes end as notes
-    from parts n
-    join parts d on d.set_id = n.set_id and d.territory_id = n.territory_id
-                and d.indicator_id = n.indicator_id and d.period = n.period and d.part = 'den'
-    where n.part = 'num'
-)
-select set_id, territory_id, indicator_id, period,
-       case when all_ok and den > 0 then factor * num / den end as value,
-       case when all_ok then num end as numerator,
-       case when all_ok then den end as denominator,
-       case when all_ok and den > 0 then 'ok'
-            when any_secret then 'secret' else 'missing' end as status,
-       source_id,
-       case when all_ok and not den > 0 then concat_ws(' ; ', notes, 'dénominateur nul') else notes end as note
-from pairs;
-
--- 3. Average annual changes between two summed values.
+-- 2. Average annual changes between two summed values.
 insert into indicators.observation
 select e.set_id, e.territory_id, d.indicator_id, d.period,
        case when s.status = 'ok' and e.status = 'ok' and s.value > 0 and e.value >= 0
@@ -74,7 +37,7 @@ join indicators.observation s on s.indicator_id = d.start_id and s.period = d.st
 join indicators.observation e on e.indicator_id = d.end_id and e.period = d.end_period
                               and e.set_id = s.set_id and e.territory_id = s.territory_id;
 
--- 4. Components of the change between the censuses of 2016 and 2022: natural balance rate =
+-- 3. Components of the change between the censuses of 2016 and 2022: natural balance rate =
 --    100 x (births - deaths) / person-years, person-years = years x (P2016 + P2022) / 2; the
 --    apparent migration part is the residual (total annual change - natural part), INSEE's convention.
 insert into indicators.observation
@@ -114,7 +77,7 @@ select set_id, territory_id, 'variation_annuelle_solde_migratoire', period,
        case when ok then 'ok' when secret then 'secret' else 'missing' end, source_id, note
 from rates;
 
--- 5. Not additive (median income, poverty rate): the commune set only, with the source's status;
+-- 4. Not additive (median income, poverty rate): the commune set only, with the source's status;
 --    every other territory is 'missing' with a note. Never averaged.
 insert into indicators.observation
 select t.set_id, t.territory_id, c.indicator_id, '2021',

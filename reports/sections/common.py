@@ -4,7 +4,33 @@ from __future__ import annotations
 
 import base64
 
+from portraits.indicators import catalog
+
 from ..formatting import is_missing, number, percent
+
+
+def _kind(indicator, row) -> str:
+    """How a table cell is written: 'signed' count, 'pct' share, 'rate' signed % per year, 'num'
+    count, 'ratio' plain number (``reports/templates/macros.html.j2``)."""
+    if row.signed:
+        return "signed"
+    if indicator.unit == "%":
+        return "pct"
+    if indicator.unit == "% par an":
+        return "rate"
+    return "num" if indicator.aggregation == "sum" else "ratio"
+
+
+def table_rows(table: str) -> list[tuple]:
+    """The rows of a section's table (``"<section>.<table>"``), from the declarations of the
+    indicators that appear in it (``Indicator.rows``), in their order: ``(indicator_id, period or
+    None for the latest, French label, kind, decimals)``. A table no declaration names is an
+    error: a section never shows an empty table by a typo."""
+    out = [(i.id, r.period or i.period, r.label, _kind(i, r), i.decimals)
+           for i in catalog() for r in i.rows if r.table == table]
+    if not out:
+        raise KeyError(f"no indicator declares a row of the table {table!r} (Indicator.rows)")
+    return out
 
 
 def rows(con, sql: str, params=()) -> list[dict]:

@@ -9,7 +9,7 @@ from portraits.themes import population as population_theme
 
 from .. import charts, charts_population
 from ..formatting import is_missing
-from .common import chart_uri, compare_cells, evolution_compare, key_figure, rows, series_by_area
+from .common import chart_uri, compare_cells, evolution_compare, key_figure, rows, series_by_area, table_rows
 
 SOURCE_IDS = ["insee_pop_historiques", "cog_communes_2026", "insee_dossier_complet_2022",
               "insee_comparateur_2022", "insee_comparateur_2018"]
@@ -18,61 +18,15 @@ SOURCE_IDS = ["insee_pop_historiques", "cog_communes_2026", "insee_dossier_compl
 AGE_BANDS = [(b, lab.replace(" à ", "-")) for b, lab in population_theme.AGE_BANDS]
 UNEMPLOYMENT_GROUPS = [("1524", "15-24 ans"), ("2554", "25-54 ans"), ("5564", "55-64 ans"), ("1564", "15-64 ans")]
 
-# Table rows: (indicator_id, period or None for the latest, French label, kind, decimals)
-# kind: 'num' count, 'signed' signed count, 'pct' share, 'rate' signed % per year, 'ratio' plain number
-CHANGE_ROWS = [
-    ("population_variation_annuelle_rp", "2011-2022", "Variation annuelle moyenne 2011-2022", "rate", 2),
-    ("population_variation_annuelle_rp", "2016-2022", "Variation annuelle moyenne 2016-2022", "rate", 2),
-    ("variation_annuelle_solde_naturel", "2016-2022", "dont due au solde naturel", "rate", 2),
-    ("variation_annuelle_solde_migratoire", "2016-2022", "dont due au solde migratoire apparent", "rate", 2),
-    ("naissances", "2016-2022", "Naissances (2016 à 2021)", "num", 0),
-    ("deces", "2016-2022", "Décès (2016 à 2021)", "num", 0),
-    ("solde_naturel", "2016-2022", "Solde naturel 2016-2022", "signed", 0),
-    ("solde_migratoire_apparent", "2016-2022", "Solde migratoire apparent 2016-2022", "signed", 0),
-]
-AGE_SUMMARY_ROWS = [
-    ("part_moins_30", "2022", "Moins de 30 ans", "pct", 1),
-    ("part_60_plus", "2022", "60 ans ou plus", "pct", 1),
-    ("part_75_plus", "2022", "75 ans ou plus", "pct", 1),
-    ("indice_vieillissement", "2022", "Indice de vieillissement (60 ans ou plus pour 100 moins de 15 ans)", "ratio", 0),
-]
-HOUSEHOLD_ROWS = [
-    ("menages", "2022", "Ménages", "num", 0),
-    ("part_menages_personne_seule", "2022", "Part des ménages d'une personne", "pct", 1),
-    ("part_menages_avec_famille", "2022", "Part des ménages avec famille(s)", "pct", 1),
-    ("part_familles_couples_avec_enfants", "2022", "Couples avec enfant(s), part des familles", "pct", 1),
-    ("part_familles_couples_sans_enfant", "2022", "Couples sans enfant, part des familles", "pct", 1),
-    ("part_familles_monoparentales", "2022", "Familles monoparentales, part des familles", "pct", 1),
-]
-HOUSING_ROWS = [
-    ("logements", "2022", "Logements", "num", 0),
-    ("part_residences_principales", "2022", "Part des résidences principales", "pct", 1),
-    ("part_residences_secondaires", "2022", "Part des résidences secondaires et logements occasionnels", "pct", 1),
-    ("part_logements_vacants", "2022", "Part des logements vacants", "pct", 1),
-    ("part_logements_vacants_rp2018", "2018", "Part des logements vacants en 2018", "pct", 1),
-    ("part_proprietaires", "2022", "Part des résidences principales occupées par leur propriétaire", "pct", 1),
-]
-ACTIVITY_ROWS = [
-    ("taux_activite_1564", "2022", "Taux d'activité des 15-64 ans", "pct", 1),
-    ("taux_activite_1564_rp2018", "2018", "Taux d'activité des 15-64 ans en 2018", "pct", 1),
-    ("taux_chomage_rp_1564", "2022", "Taux de chômage des 15-64 ans", "pct", 1),
-    ("taux_chomage_rp_1564_rp2018", "2018", "Taux de chômage des 15-64 ans en 2018", "pct", 1),
-    ("taux_chomage_rp_1524", "2022", "Taux de chômage des 15-24 ans", "pct", 1),
-    ("taux_chomage_rp_2554", "2022", "Taux de chômage des 25-54 ans", "pct", 1),
-    ("taux_chomage_rp_5564", "2022", "Taux de chômage des 55-64 ans", "pct", 1),
-    ("actifs_1564", "2022", "Actifs de 15 à 64 ans", "num", 0),
-    ("actifs_1524", "2022", "dont 15-24 ans", "num", 0),
-    ("actifs_2554", "2022", "dont 25-54 ans", "num", 0),
-    ("actifs_5564", "2022", "dont 55-64 ans", "num", 0),
-    ("chomeurs_1564", "2022", "Chômeurs de 15 à 64 ans", "num", 0),
-]
-JOBS_ROWS = [
-    ("emplois_rp2018", "2018", "Emplois au lieu de travail en 2018", "num", 0),
-    ("emplois_lt", "2022", "Emplois au lieu de travail en 2022", "num", 0),
-    ("emplois_variation_annuelle", "2018-2022", "Variation annuelle moyenne 2018-2022", "rate", 2),
-    ("emplois_salaries_lt", "2022", "dont emplois salariés en 2022", "num", 0),
-    ("concentration_emploi", "2022", "Emplois pour 100 actifs occupés résidents (15-64 ans)", "ratio", 0),
-]
+# The tables' rows come from the indicators' declarations (portraits/themes/population_indicators.py,
+# ``rows=``): (indicator_id, period or None for the latest, French label, kind, decimals), kind
+# 'num' count, 'signed' signed count, 'pct' share, 'rate' signed % per year, 'ratio' plain number.
+CHANGE_ROWS = table_rows("population.change")
+AGE_SUMMARY_ROWS = table_rows("population.ages")
+HOUSEHOLD_ROWS = table_rows("population.households")
+HOUSING_ROWS = table_rows("population.housing")
+ACTIVITY_ROWS = table_rows("population.activity")
+JOBS_ROWS = table_rows("population.jobs")
 
 _ALL_IDS = sorted({r[0] for rs in (CHANGE_ROWS, AGE_SUMMARY_ROWS, HOUSEHOLD_ROWS, HOUSING_ROWS,
                                      ACTIVITY_ROWS, JOBS_ROWS) for r in rs}
