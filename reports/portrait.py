@@ -11,6 +11,7 @@ from __future__ import annotations
 from .formatting import long_date, short_label
 from .sections import sections
 from .sections.common import rows
+from .sections.observations import Observations
 
 MAX_KEY_FIGURES = 8
 KEY_FIGURES_PER_SECTION = 2
@@ -96,10 +97,16 @@ def portrait_context(con, set_id: str, territory_id: str, *, build: dict | None 
         s["retrieved_label"] = long_date(retrieved_at) if retrieved_at else ""
     ctx["source_by_id"] = all_sources
     built = []
-    for module in sections():
-        section = module.context(con, ctx)
-        if section:
-            built.append(section)
+    # the one reader of the areas' observations, for every section; not part of the context (the
+    # context is the portrait's reuse key)
+    ctx["observations"] = Observations(con, ctx["areas"])
+    try:
+        for module in sections():
+            section = module.context(con, ctx)
+            if section:
+                built.append(section)
+    finally:
+        del ctx["observations"]
     ctx["sections"] = built
     # Cover: up to KEY_FIGURES_PER_SECTION figures from each section, in section order, so that
     # every theme is represented on the first page.

@@ -21,6 +21,7 @@ from portraits import directory as D
 from .. import maps, style, svg
 from ..formatting import long_date, number
 from .common import chart_uri, commune_geometries, per_inhabitants_compare, rows, territory_geometry
+from .observations import Observations, declared
 
 SOURCE_IDS = ["dila_annuaire_2016", "pe_agences_2019", "annuaire_education", "ofa_referentiel",
               "france_services_2024"]
@@ -325,25 +326,14 @@ def points_map(territory, communes, points: list[dict], *, n_labels: int = 3, wi
     return c.svg()
 
 
-def count_table(con, areas: list[dict]) -> list[dict]:
-    """The latest observation of each of :data:`COUNT_INDICATORS` for every area (one query)."""
-    obs = rows(
-        con,
-        """select o.indicator_id, o.set_id, o.territory_id, o.period, o.value, o.numerator,
-                  o.denominator, o.status, o.source_id, o.note, c.label
-           from indicators.observation o join indicators.catalog c using (indicator_id)
-           where o.indicator_id in (select unnest(?))
-             and (o.set_id, o.territory_id) in (select (unnest(?), unnest(?)))
-           qualify o.period = max(o.period) over (partition by o.indicator_id)""",
-        (COUNT_INDICATORS, [a["set_id"] for a in areas], [a["territory_id"] for a in areas]),
-    )
-    by_key = {(o["indicator_id"], o["set_id"], o["territory_id"]): o for o in obs}
-    labels = {o["indicator_id"]: o["label"] for o in obs}
-    return [
-        {"indicator_id": ind, "label": labels[ind],
-         "cells": [by_key.get((ind, a["set_id"], a["territory_id"])) for a in areas]}
-        for ind in COUNT_INDICATORS if ind in labels
-    ]
+def count_table(obs: Observations) -> list[dict]:
+    """The observations of each of :data:`COUNT_INDICATORS` at its latest period, for every area."""
+    out = []
+    for ind in COUNT_INDICATORS:
+        cells = obs.cells_at_latest(ind)
+        if cells:
+            out.append({"indicator_id": ind, "label": declared(ind).label, "cells": cells})
+    return out
 
 
 def context(con, base: dict) -> dict | None:
@@ -351,12 +341,12 @@ def context(con, base: dict) -> dict | None:
         return None
     t = base["territory"]
     set_id, tid = t["set_id"], t["territory_id"]
-    areas = base["areas"]
     points = points_of(con, set_id, tid)
     main = next((c for c in base["communes"] if c.get("in_region")), None)
     main_code = main["commune_code"] if main else None
 
-    counts = count_table(con, areas)
+    obs = Observations.of(con, base)
+    counts = count_table(obs)
     own_total = counts[0]["cells"][0] if counts and counts[0]["indicator_id"] == "points_accueil" else None
     period = own_total["period"] if own_total else None
 
@@ -390,7 +380,7 @@ def context(con, base: dict) -> dict | None:
         key_figures.append({
             "value": number(own_total["value"], 0, own_total["status"]), "label": kf_label,
             "period": period, "status": own_total["status"], "source_id": own_total["source_id"],
-            "compare": per_inhabitants_compare(con, base["areas"], counts[0]["cells"]),
+            "compare": per_inhabitants_compare(obs, counts[0]["cells"]),
             # the count merges several sources: name the directory, not the first of them
             "source_text": "annuaire partagé du SPRO (DILA, France Travail, Éducation nationale, "
                            "apprentissage, corrections des réseaux)",

@@ -1,4 +1,5 @@
-"""Helpers shared by the sections: observations of the comparison areas, charts as data URIs."""
+"""Helpers shared by the sections: their tables' rows (from the declarations), cover figures,
+formatted cells, charts as data URIs. Observations are read by :mod:`.observations`."""
 
 from __future__ import annotations
 
@@ -75,41 +76,6 @@ def commune_geometries(con, set_id: str, territory_id: str):
     )
 
 
-def observations(con, set_id: str, territory_id: str, indicator_id: str) -> list[dict]:
-    return rows(
-        con,
-        """select period, value, numerator, denominator, status, source_id, note
-           from indicators.observation
-           where set_id = ? and territory_id = ? and indicator_id = ? order by period""",
-        (set_id, territory_id, indicator_id),
-    )
-
-
-def latest(con, area: dict, indicator_id: str, period: str | None = None) -> dict | None:
-    obs = observations(con, area["set_id"], area["territory_id"], indicator_id)
-    if period is not None:
-        obs = [o for o in obs if o["period"] == period]
-    return obs[-1] if obs else None
-
-
-def series_by_area(con, areas: list[dict], indicator_id: str) -> tuple[list[str], list[dict]]:
-    """Periods (sorted) and, per area, ``{**area, 'obs': {period: observation}}``."""
-    periods: list[str] = []
-    out = []
-    for area in areas:
-        obs = observations(con, area["set_id"], area["territory_id"], indicator_id)
-        out.append({**area, "obs": {o["period"]: o for o in obs}})
-        for o in obs:
-            if o["period"] not in periods:
-                periods.append(o["period"])
-    return sorted(periods), out
-
-
-def compare_cells(con, areas: list[dict], indicator_id: str, period: str | None = None) -> list[dict | None]:
-    """The latest observation (or that of ``period``) of ``indicator_id`` for every area."""
-    return [latest(con, a, indicator_id, period) for a in areas]
-
-
 def fmt(obs: dict | None, decimals: int = 0, unit: str = "", signed: bool = False) -> str:
     if obs is None:
         return "non disponible"
@@ -122,9 +88,10 @@ def fmt(obs: dict | None, decimals: int = 0, unit: str = "", signed: bool = Fals
                    and not is_missing(obs["value"]) else "")
 
 
-def key_figure(con, areas, indicator_id, label, *, decimals=0, unit="", signed=False, period=None) -> dict:
-    """A cover figure for the territory, with the same figure for its département(s) and region."""
-    return key_figure_of(compare_cells(con, areas, indicator_id, period), areas, label,
+def key_figure(obs, indicator_id, label, *, decimals=0, unit="", signed=False, period=None) -> dict:
+    """A cover figure for the territory, with the same figure for its département(s) and region
+    (``obs``: the portrait's :class:`~.observations.Observations`)."""
+    return key_figure_of(obs.cells(indicator_id, period), obs.areas, label,
                          decimals=decimals, unit=unit, signed=signed)
 
 
@@ -153,12 +120,12 @@ def evolution_compare(cells: list, areas: list[dict], decimals: int = 1) -> list
     return out
 
 
-def per_inhabitants_compare(con, areas: list[dict], cells: list, per: int = 10_000) -> list[dict]:
+def per_inhabitants_compare(obs, cells: list, per: int = 10_000) -> list[dict]:
     """A count related to the population of every area (``pour 10 000 habitants``), recomputed
     from the count and the latest legal population of each area (never averaged)."""
     out = []
-    for i, (a, c) in enumerate(zip(areas, cells)):
-        pop = latest(con, a, "population")
+    for i, (a, c) in enumerate(zip(obs.areas, cells)):
+        pop = obs.latest(a, "population")
         if c is None or pop is None or c["status"] != "ok" or pop["status"] != "ok" or not pop["value"]:
             value = "non disponible"
         else:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 
-from portraits.themes.emploi import FAP_DIFFICULT_PREFIX, FAP_PREFIX, INDICATORS, SECTORS
+from portraits.themes.emploi import FAP_DIFFICULT_PREFIX, FAP_PREFIX, SECTORS
 
 from .. import charts_emploi
 from ..formatting import is_missing
-from .common import chart_uri, evolution_compare, fmt, key_figure_of, rows
+from .common import chart_uri, evolution_compare, key_figure, rows
+from .observations import Observations
 
 SOURCE_IDS = ["urssaf_effectifs_commune", "urssaf_secteurs_2025", "dares_defm_communes", "pe_defm_epci_2019",
               "bmo_2024", "bmo_bassins", "insee_chomage_ze", "insee_chomage_ze_parties",
@@ -53,45 +54,6 @@ def _ok(obs: dict | None) -> bool:
 def _points(area: dict) -> list[tuple]:
     return [(int(p), o["value"]) for p, o in sorted(area["obs"].items()) if _ok(o)]
 
-
-class _Observations:
-    """The theme's observations of the comparison areas, read in one query (the occupation series
-    excepted): the section needs some 60 series, and one query per series costs seconds."""
-
-    def __init__(self, con, areas: list[dict]):
-        self.areas = areas
-        ids = [i.id for i in INDICATORS]
-        where = " or ".join(["(set_id = ? and territory_id = ?)"] * len(areas))
-        params = [x for a in areas for x in (a["set_id"], a["territory_id"])]
-        self.by_key: dict[tuple, dict] = {}
-        for r in rows(con, f"""select set_id, territory_id, indicator_id, period, value, numerator, denominator,
-                                      status, source_id, note
-                               from indicators.observation
-                               where ({where}) and indicator_id in (select unnest(?))""", (*params, ids)):
-            self.by_key.setdefault((r["set_id"], r["territory_id"], r.pop("indicator_id")), {})[r["period"]] = r
-
-    def obs(self, area: dict, indicator_id: str) -> dict:
-        return self.by_key.get((area["set_id"], area["territory_id"], indicator_id), {})
-
-    def series(self, indicator_id: str, areas: list[dict] | None = None) -> tuple[list[str], list[dict]]:
-        """Like common.series_by_area: sorted periods and, per area, ``{**area, 'obs': {period: obs}}``."""
-        out = [{**a, "obs": self.obs(a, indicator_id)} for a in (areas or self.areas)]
-        return sorted({p for a in out for p in a["obs"]}), out
-
-    def cells(self, indicator_id: str, period: str | None = None, areas: list[dict] | None = None) -> list:
-        """Like common.compare_cells: the latest observation (or that of ``period``) per area."""
-        out = []
-        for a in areas or self.areas:
-            obs = self.obs(a, indicator_id)
-            key = period if period is not None else (max(obs) if obs else None)
-            out.append(obs.get(key))
-        return out
-
-    def key_figure(self, indicator_id: str, label: str, *, decimals=0, unit="", signed=False,
-                   period=None) -> dict:
-        """Like common.key_figure, from the loaded observations."""
-        return key_figure_of(self.cells(indicator_id, period), self.areas, label,
-                             decimals=decimals, unit=unit, signed=signed)
 
 def parse_tension_list(note: str | None) -> list[dict]:
     """The list stored in the note of ``metiers_en_tension`` (see portraits/sql/emploi_tension.sql)."""
@@ -148,7 +110,7 @@ def context(con, base: dict) -> dict | None:
     areas = base["areas"]
     own = areas[0]
     region = next((a for a in areas if a["role"] == "region"), None)
-    data = _Observations(con, areas)
+    data = Observations.of(con, base)
     jobs_years, jobs = data.series("emplois_salaries_prives")
     seek_years, seekers = data.series("demandeurs_emploi_abc")
     if not jobs_years and not seek_years:
@@ -246,19 +208,19 @@ def context(con, base: dict) -> dict | None:
     # cover: at most 3 figures
     key_figures = []
     if jobs_years:
-        kf = data.key_figure("emplois_salaries_prives", f"emplois salariés privés fin {jobs_years[-1]}",
+        kf = key_figure(data, "emplois_salaries_prives", f"emplois salariés privés fin {jobs_years[-1]}",
                              period=jobs_years[-1])
         kf["compare"] = evolution_compare(data.cells("emplois_salaries_prives_evol_5ans"), areas)
         key_figures.append(kf)
     if seek_years:
-        kf = data.key_figure("demandeurs_emploi_abc",
+        kf = key_figure(data, "demandeurs_emploi_abc",
                         f"demandeurs d'emploi A, B, C ({quarter_label(seek_years[-1] + '-T4')})",
                         period=seek_years[-1])
         kf["compare"] = evolution_compare(data.cells("demandeurs_emploi_abc_evol_1an"), areas)
         key_figures.append(kf)
     if last_own:
         own_rate = rates[0]["obs"][last_own]
-        kf = data.key_figure("taux_chomage_localise",
+        kf = key_figure(data, "taux_chomage_localise",
                         f"taux de chômage, {quarter_label(last_own)}"
                         + (" (estimation)" if own_rate["status"] == "estimate" else ""),
                         decimals=1, unit="%", period=last_own)

@@ -16,8 +16,8 @@ import pandas as pd
 
 from .. import charts_formation
 from ..formatting import number
-from .common import (chart_uri, commune_geometries, compare_cells, per_inhabitants_compare, rows,
-                     territory_geometry)
+from .common import chart_uri, commune_geometries, per_inhabitants_compare, rows, territory_geometry
+from .observations import Observations
 
 SOURCE_IDS = ["annuaire_education", "ofa_referentiel", "ofa_prepa_apprentissage", "inserjeunes_lycees",
               "inserjeunes_cfa", "inserjeunes_region", "orion_affelnet", "parcoursup_extrait"]
@@ -130,33 +130,6 @@ def _summary(items: list[dict], reference: float | None) -> dict:
     return out
 
 
-def cells_by_indicator(con, areas: list[dict], indicator_ids: list[str]) -> dict[str, dict[str, list]]:
-    """``{indicator_id: {period: [observation or None per area]}}`` in one query (the section
-    reads some 25 indicators for 3 or 4 areas)."""
-    keys = [f"{a['set_id']}|{a['territory_id']}" for a in areas]
-    found = rows(
-        con,
-        """select set_id || '|' || territory_id as area, indicator_id, period, value, numerator, denominator,
-                  status, source_id, note
-           from indicators.observation
-           where indicator_id in (select unnest(?)) and set_id || '|' || territory_id in (select unnest(?))""",
-        (list(indicator_ids), keys),
-    )
-    out: dict[str, dict[str, list]] = {}
-    for r in found:
-        per = out.setdefault(r["indicator_id"], {})
-        per.setdefault(r["period"], [None] * len(keys))[keys.index(r.pop("area"))] = r
-    return out
-
-
-def _latest_cells(by_ind: dict, indicator_id: str, period: str | None = None) -> list:
-    """The cells of ``period`` (default: the latest period) of one indicator, one per area."""
-    per = by_ind.get(indicator_id, {})
-    if not per:
-        return []
-    return per.get(period or max(per), [])
-
-
 def _region_rate(con, indicator_id: str) -> dict | None:
     obs = rows(con, """select period, value, numerator, denominator, status from indicators.observation
                        where set_id = 'region' and indicator_id = ? order by period desc limit 1""",
@@ -170,11 +143,9 @@ def context(con, base: dict) -> dict | None:
     areas = base["areas"]
     if not con.execute("select count(*) from indicators.catalog where indicator_id = 'lycees'").fetchone()[0]:
         return None
-    ids = ([i for i, _l, _s in COUNT_ROWS] + [i for i, _l in PARCOURSUP_ROWS]
-           + ["places_affelnet", "voeux1_affelnet", "voeux1_par_place"])
-    by_ind = cells_by_indicator(con, areas, ids)
+    obs = Observations.of(con, base)
     empty = [None] * len(areas)
-    counts = [{"indicator_id": i, "label": label, "sub": sub, "cells": _latest_cells(by_ind, i) or empty}
+    counts = [{"indicator_id": i, "label": label, "sub": sub, "cells": obs.cells_at_latest(i) or empty}
               for i, label, sub in COUNT_ROWS]
     own = {c["indicator_id"]: c["cells"][0] for c in counts}
     etabs = establishments(con, set_id, tid)
@@ -227,13 +198,13 @@ def context(con, base: dict) -> dict | None:
                           groups, title="Taux d'emploi à 6 mois des sortants, par établissement")
 
     # ---- attractiveness
-    affelnet_year = max(by_ind.get("voeux1_par_place", {}) or [None])
+    affelnet_year = (obs.periods("voeux1_par_place") or [None])[-1]
     affelnet = [{"label": label, "indicator_id": i, "decimals": d,
-                 "cells": _latest_cells(by_ind, i, affelnet_year) or empty}
+                 "cells": obs.cells_at_latest(i, affelnet_year) or empty}
                 for i, label, d in (("places_affelnet", "Places offertes", 0),
                                     ("voeux1_affelnet", "Premiers vœux", 0),
                                     ("voeux1_par_place", "Premiers vœux par place", 2))]
-    parcoursup = [{"label": label, "indicator_id": i, "cells": _latest_cells(by_ind, i) or empty}
+    parcoursup = [{"label": label, "indicator_id": i, "cells": obs.cells_at_latest(i) or empty}
                   for i, label in PARCOURSUP_ROWS]
     notes = []
     for row in counts + affelnet + parcoursup:
@@ -249,7 +220,7 @@ def context(con, base: dict) -> dict | None:
                                if lyc and lyc["status"] == "ok" and pro and pro["status"] == "ok" else ""),
           "period": lyc["period"] if lyc else None, "status": lyc["status"] if lyc else "missing",
           "source_id": "annuaire_education",
-          "compare": per_inhabitants_compare(con, areas, compare_cells(con, areas, "lycees"))}
+          "compare": per_inhabitants_compare(obs, obs.cells("lycees"))}
     return {
         "id": "formation",
         "title": "Se former sur le territoire",

@@ -9,7 +9,8 @@ from portraits.themes import population as population_theme
 
 from .. import charts, charts_population
 from ..formatting import is_missing
-from .common import chart_uri, compare_cells, evolution_compare, key_figure, rows, series_by_area, table_rows
+from .common import chart_uri, evolution_compare, key_figure, rows, table_rows
+from .observations import Observations, declared
 
 SOURCE_IDS = ["insee_pop_historiques", "cog_communes_2026", "insee_dossier_complet_2022",
               "insee_comparateur_2022", "insee_comparateur_2018"]
@@ -19,66 +20,13 @@ AGE_BANDS = [(b, lab.replace(" à ", "-")) for b, lab in population_theme.AGE_BA
 UNEMPLOYMENT_GROUPS = [("1524", "15-24 ans"), ("2554", "25-54 ans"), ("5564", "55-64 ans"), ("1564", "15-64 ans")]
 
 # The tables' rows come from the indicators' declarations (portraits/themes/population_indicators.py,
-# ``rows=``): (indicator_id, period or None for the latest, French label, kind, decimals), kind
-# 'num' count, 'signed' signed count, 'pct' share, 'rate' signed % per year, 'ratio' plain number.
-CHANGE_ROWS = table_rows("population.change")
-AGE_SUMMARY_ROWS = table_rows("population.ages")
-HOUSEHOLD_ROWS = table_rows("population.households")
-HOUSING_ROWS = table_rows("population.housing")
-ACTIVITY_ROWS = table_rows("population.activity")
-JOBS_ROWS = table_rows("population.jobs")
-
-_ALL_IDS = sorted({r[0] for rs in (CHANGE_ROWS, AGE_SUMMARY_ROWS, HOUSEHOLD_ROWS, HOUSING_ROWS,
-                                     ACTIVITY_ROWS, JOBS_ROWS) for r in rs}
-                  | {f"population_age_{b}" for b, _ in AGE_BANDS} | {f"part_age_{b}" for b, _ in AGE_BANDS}
-                  | {f"taux_chomage_rp_{b}" for b, _ in UNEMPLOYMENT_GROUPS} | {"population"})
+# ``rows=``), read when a portrait is built (``common.table_rows``).
+TABLES = {"change_rows": "population.change", "age_summary_rows": "population.ages",
+          "household_rows": "population.households", "housing_rows": "population.housing",
+          "activity_rows": "population.activity", "jobs_rows": "population.jobs"}
 _SECTION_NOTES_SKIPPED = ("non additif",)
-
-
-class _Observations:
-    """Every observation of the section's indicators for the comparison areas, in one query."""
-
-    def __init__(self, con, areas: list[dict]):
-        self.areas = areas
-        keys = [f"{a['set_id']}/{a['territory_id']}" for a in areas]
-        data = rows(
-            con,
-            """select set_id || '/' || territory_id as area, indicator_id, period, value, numerator,
-                      denominator, status, source_id, note
-               from indicators.observation
-               where indicator_id in (select unnest(?)) and set_id || '/' || territory_id in (select unnest(?))
-               order by period""",
-            (_ALL_IDS, keys),
-        )
-        self.by_key: dict[tuple, dict] = {}
-        for r in data:
-            self.by_key[(r["area"], r["indicator_id"], r["period"])] = r
-            self.by_key[(r["area"], r["indicator_id"], None)] = r  # latest period (ordered)
-        self.keys = keys
-
-    def cells(self, indicator_id: str, period: str | None = None) -> list[dict | None]:
-        return [self.by_key.get((k, indicator_id, period)) for k in self.keys]
-
-    def own(self, indicator_id: str, period: str | None = None) -> dict | None:
-        return self.by_key.get((self.keys[0], indicator_id, period))
-
-    def table(self, spec: list[tuple]) -> list[dict]:
-        out = []
-        for ind, period, label, kind, dec in spec:
-            cells = self.cells(ind, period)
-            if all(c is None for c in cells):
-                continue
-            out.append({"indicator_id": ind, "label": label, "kind": kind, "decimals": dec, "cells": cells})
-        return out
-
-    def own_notes(self) -> list[str]:
-        notes = set()
-        for (area, _ind, _p), r in self.by_key.items():
-            if area == self.keys[0] and r.get("note"):
-                for part in r["note"].split(" ; "):
-                    if not part.startswith(_SECTION_NOTES_SKIPPED):
-                        notes.add(part)
-        return sorted(notes)
+_CHART_IDS = ([f"population_age_{b}" for b, _ in AGE_BANDS] + [f"part_age_{b}" for b, _ in AGE_BANDS]
+              + [f"taux_chomage_rp_{b}" for b, _ in UNEMPLOYMENT_GROUPS] + ["population"])
 
 
 def _value(obs: dict | None):
@@ -87,11 +35,11 @@ def _value(obs: dict | None):
     return obs["value"]
 
 
-def _income(con, base: dict) -> dict:
+def _income(con, base: dict, obs: Observations) -> dict:
     """Median income and poverty rate: published for communes only (never aggregated)."""
     t = base["territory"]
     if t["set_id"] == "commune":
-        own = {ind: compare_cells(con, base["areas"][:1], ind)[0] for ind in ("revenu_median", "taux_pauvrete")}
+        own = {ind: obs.own(ind) for ind in ("revenu_median", "taux_pauvrete")}
         return {"commune": own}
     communes = rows(
         con,
@@ -127,7 +75,8 @@ def _income(con, base: dict) -> dict:
 
 def context(con, base: dict) -> dict | None:
     areas = base["areas"]
-    years, pop_by_area = series_by_area(con, areas, "population")
+    obs = Observations.of(con, base)
+    years, pop_by_area = obs.series("population")
     if not years:
         return None
     pop_table = [{"year": y, "cells": [a["obs"].get(y) for a in pop_by_area]} for y in years]
@@ -139,13 +88,13 @@ def context(con, base: dict) -> dict | None:
     ]
     variations = []
     for ind in ("population_variation_annuelle_longue", "population_variation_annuelle_5ans"):
-        label = con.execute("select label from indicators.catalog where indicator_id = ?", [ind]).fetchone()[0]
-        cells = compare_cells(con, areas, ind)
+        cells = obs.cells(ind)
         period = next((c["period"] for c in cells if c), None)
-        variations.append({"indicator_id": ind, "label": label, "period": period, "cells": cells})
+        variations.append({"indicator_id": ind, "label": declared(ind).label, "period": period, "cells": cells})
     pop_notes = sorted({o["note"] for o in pop_by_area[0]["obs"].values() if o.get("note")})
+    tables = {key: table_rows(table) for key, table in TABLES.items()}
+    shown = sorted({r[0] for spec in tables.values() for r in spec} | set(_CHART_IDS))
 
-    obs = _Observations(con, areas)
     age_rows = [{"label": lab, "count": obs.own(f"population_age_{b}", "2022"),
                  "cells": obs.cells(f"part_age_{b}", "2022")} for b, lab in AGE_BANDS]
     age_series = [{"label": a["label"], "role": a["role"],
@@ -160,14 +109,14 @@ def context(con, base: dict) -> dict | None:
 
     latest_year = years[-1]
     key_figures = [
-        key_figure(con, areas, "population", f"habitants en {latest_year}", period=latest_year),
-        key_figure(con, areas, "part_moins_30", "de moins de 30 ans en 2022", decimals=1, unit="%", period="2022"),
-        key_figure(con, areas, "taux_chomage_rp_1564", "de chômeurs parmi les actifs de 15 à 64 ans "
+        key_figure(obs, "population", f"habitants en {latest_year}", period=latest_year),
+        key_figure(obs, "part_moins_30", "de moins de 30 ans en 2022", decimals=1, unit="%", period="2022"),
+        key_figure(obs, "taux_chomage_rp_1564", "de chômeurs parmi les actifs de 15 à 64 ans "
                    "(recensement 2022)", decimals=1, unit="%", period="2022"),
     ]
     # sizes of the département and region say little: compare the growth rate instead
     key_figures[0]["compare"] = evolution_compare(
-        compare_cells(con, areas, "population_variation_annuelle_longue"), areas, decimals=2)
+        obs.cells("population_variation_annuelle_longue"), areas, decimals=2)
     if key_figures[0]["compare"]:
         key_figures[0]["compare"][0]["label"] = (
             f"évolution annuelle moyenne {key_figures[0]['compare'][0]['label'].removeprefix('évolution ')}")
@@ -181,16 +130,16 @@ def context(con, base: dict) -> dict | None:
         "pop_table": pop_table,
         "variations": variations,
         "notes": pop_notes,
-        "census_notes": [n for n in obs.own_notes() if n not in pop_notes],
-        "change_rows": obs.table(CHANGE_ROWS),
+        "census_notes": [n for n in obs.own_notes(shown, _SECTION_NOTES_SKIPPED) if n not in pop_notes],
+        "change_rows": obs.table(tables["change_rows"]),
         "age_rows": age_rows,
-        "age_summary_rows": obs.table(AGE_SUMMARY_ROWS),
-        "household_rows": obs.table(HOUSEHOLD_ROWS),
-        "housing_rows": obs.table(HOUSING_ROWS),
-        "activity_rows": obs.table(ACTIVITY_ROWS),
-        "jobs_rows": obs.table(JOBS_ROWS),
+        "age_summary_rows": obs.table(tables["age_summary_rows"]),
+        "household_rows": obs.table(tables["household_rows"]),
+        "housing_rows": obs.table(tables["housing_rows"]),
+        "activity_rows": obs.table(tables["activity_rows"]),
+        "jobs_rows": obs.table(tables["jobs_rows"]),
         "own_unemployment": own_unemployment,
-        "income": _income(con, base),
+        "income": _income(con, base, obs),
         "charts": {
             "population_index": chart_uri(charts.population_index, index_series),
             "age_structure": chart_uri(charts_population.age_structure,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from .. import maps
 from ..formatting import short_label
-from .common import chart_uri, commune_geometries, geo_frame, key_figure, latest, rows, territory_geometry
+from .common import chart_uri, commune_geometries, geo_frame, key_figure, territory_geometry
+from .observations import Observations
 
 SOURCE_IDS = ["contours_communes_2024", "cog_epci_2026", "cog_communes_2026"]
 
@@ -40,10 +41,10 @@ def context(con, base: dict) -> dict | None:
     if not tgeom.empty and not tgeom.geometry.is_empty.all():
         maps_ctx["locator"] = chart_uri(maps.locator_map, region, deps, tgeom, size=(3.6, 3.6))
         maps_ctx["communes"] = chart_uri(maps.communes_map, communes, tgeom, size=(5.6, 5.0))
-    areas = base["areas"]
     # the area is in the cover's lead line; its density compares with the département and region
-    key_figures = [key_figure(con, areas, "densite_population", "habitants par km²", decimals=0)]
-    area = latest(con, areas[0], "superficie")
+    obs = Observations.of(con, base)
+    key_figures = [key_figure(obs, "densite_population", "habitants par km²", decimals=0)]
+    area = obs.own("superficie")
     biggest = [c["label"] for c in base["communes"][:5] if c.get("label")]
     neighbours = _neighbours(con, set_id, tid)
     return {
@@ -79,16 +80,17 @@ def _neighbours(con, set_id: str, tid: str) -> dict | None:
         [set_id, tid]).fetchall()]
     if not ids:
         return None
-    from .common import fmt, latest
+    from .common import fmt
 
+    places = [{"set_id": set_id, "territory_id": t} for t in [tid, *ids]]
+    obs = Observations(con, places)
     rows = []
-    for i, t in enumerate([tid, *ids]):
+    for i, (t, area) in enumerate(zip([tid, *ids], places)):
         label = con.execute("select label from ref.territory where set_id = ? and territory_id = ?",
                             [set_id, t]).fetchone()[0]
-        area = {"set_id": set_id, "territory_id": t}
         cells = []
         for ind, _lab, dec, unit in NEIGHBOUR_COLUMNS:
-            o = latest(con, area, ind)
+            o = obs.latest(area, ind)
             cells.append(fmt(o, dec, unit, signed=ind.endswith("evol_5ans")))
         rows.append({"territory_id": t, "label": short_label(label), "self": i == 0,
                      "href": f"../{t}/portrait.html", "cells": cells})
