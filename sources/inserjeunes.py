@@ -127,6 +127,8 @@ import pandas as pd
 from .dataset import LO2, Dataset
 from .errors import SourceFormatError
 from .tabular import concat_files, check_codes, check_unique, read_delimited, to_number
+# the rate columns (values, bounds, statuses, order) of the three parsers; public names re-exported
+from .inserjeunes_rates import MISSING, SIGNED, _add_rates, _fail_where, _order  # noqa: F401
 
 LYCEES_ID = "inserjeunes_lycees"
 CFA_ID = "inserjeunes_cfa"
@@ -231,7 +233,6 @@ DATASETS: list[Dataset] = [
 ]
 
 UAI = re.compile(r"^\d{7}[A-Z]$")
-MISSING = ("", "nd")
 
 # ---------------------------------------------------------------------------------------- lycées
 
@@ -271,7 +272,6 @@ POPULATIONS = {
     "dont élèves en voie pro sco": "scolaires",
     "dont apprentis": "apprentis",
 }
-SIGNED = {"valeur_ajoutee", "va_emploi_6m"}  # points: −100…100
 
 
 def parse_lycees(path: Path, cohort: str) -> pd.DataFrame:
@@ -456,39 +456,6 @@ def parse_region(path: Path) -> pd.DataFrame:
     _add_rates(out, renamed, REGION_RATES, {v: k for k, v in REGION_RATE_COLUMNS.items()}, path, REGION_ID)
     cols = ["id", "cohort", "code_region", "voie", "cfd", "mefstat11", *REGION_COUNTS]
     return out[cols + REGION_RATES + [f"{r}_status" for r in REGION_RATES] + ["_line"]].reset_index(drop=True)
-
-
-# ---------------------------------------------------------------------------------------- shared
-
-def _fail_where(raw: pd.DataFrame, mask: pd.Series, column: str, reason: str, path, dataset_id) -> None:
-    mask = mask.fillna(False)
-    if mask.any():
-        row = raw[mask].iloc[0]
-        raise SourceFormatError(path, reason, line=int(row["_line"]), column=column, value=row[column],
-                                dataset_id=dataset_id)
-
-
-def _add_rates(out: pd.DataFrame, raw: pd.DataFrame, rates: list[str], file_names: dict[str, str],
-               path, dataset_id: str) -> None:
-    """Add each rate (float) and its status to ``out``; ``raw`` holds the text cells under the output
-    names (a rate missing from ``raw`` is ``absent``)."""
-    for rate in rates:
-        if rate not in raw.columns:
-            out[rate] = float("nan")
-            out[f"{rate}_status"] = "absent"
-            continue
-        src = pd.DataFrame({file_names[rate]: raw[rate], "_line": raw["_line"]})
-        values = to_number(src, file_names[rate], path, missing=MISSING, dataset_id=dataset_id)
-        low, high = (-100, 100) if rate in SIGNED else (0, 100)
-        _fail_where(src, values > high, file_names[rate], f"rate above {high}", path, dataset_id)
-        _fail_where(src, values < low, file_names[rate], f"rate below {low}", path, dataset_id)
-        out[rate] = values.to_numpy()
-        out[f"{rate}_status"] = values.notna().map({True: "ok", False: "nd"}).to_numpy()
-
-
-def _order(out: pd.DataFrame, rates: list[str]) -> pd.DataFrame:
-    first = [c for c in ("uai", "name", "cohort", "population") if c in out.columns]
-    return out[first + rates + [f"{r}_status" for r in rates] + ["_line"]].reset_index(drop=True)
 
 
 def parse_lycee_files(items) -> pd.DataFrame:
