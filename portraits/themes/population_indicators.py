@@ -4,9 +4,9 @@ read per commune, the ratios recomputed on every territory and the rows of the s
 (``reports/sections/population.py``) all come from here.
 
 Adding a census count to the portrait: one :func:`count` naming its column (``column=``) and the
-table it appears in (``rows=``), plus the column in the parser's list (``sources/census.py``). A
-share of it: one :func:`ratio` naming its numerator and denominator. See the README's « adding an
-indicator ».
+table it appears in (``rows=``), plus the column in the parser's list
+(``sources/census_variables.py``). A share of it: one :func:`ratio` naming its numerator and
+denominator. See the README's « Adding an indicator ».
 """
 
 from __future__ import annotations
