@@ -217,23 +217,9 @@ def _latest_build(con) -> tuple[str | None, str | None, str | None]:
     return tuple(row) if row else (None, None, None)
 
 
-def write_schema_md(con: duckdb.DuckDBPyConnection, path: Path | str) -> Path:
-    """Write ``schema.md`` (English, for developers of other tools): how to open the database, the
-    schema version, the publication guarantee, then one section per documented table with its
-    columns. Generated from the database (tables, types, row counts) and :data:`COLUMNS`."""
-    path = Path(path)
-    check = check_contract(con)
-    if check.errors:
-        raise ContractError("; ".join(check.errors))
-    build_id, finished_at, db_version = _latest_build(con)
-    version = db_version or SCHEMA_VERSION
-    by_table: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for s, t, c, d in check.columns:
-        by_table.setdefault((s, t), []).append((c, d))
-    order = list(TABLES)
-    by_table = dict(sorted(by_table.items(), key=lambda kv: (
-        CONTRACT_SCHEMAS.index(kv[0][0]), order.index(kv[0]) if kv[0] in order else len(order), kv[0][1])))
-
+def _schema_md_head(version: str, build_id: str | None, finished_at: str | None) -> list[str]:
+    """The beginning of ``schema.md``, up to the list of tables: the file, the schema version and
+    the build, how to open the database, the publication guarantee, versioning, conventions."""
     lines = [
         "# Portraits de territoire: published database",
         "",
@@ -293,28 +279,56 @@ def write_schema_md(con: duckdb.DuckDBPyConnection, path: Path | str) -> Path:
         "## Tables",
         "",
     ]
+    return lines
+
+
+def _schema_md_table(con: duckdb.DuckDBPyConnection, schema: str, table: str,
+                     cols: list[tuple[str, str]]) -> list[str]:
+    """The section of ``schema.md`` on one table: its description, row count and columns."""
+    n = con.execute(f'select count(*) from {schema}."{table}"').fetchone()[0]
+    lines = [
+        f"### {schema}.{table}",
+        "",
+        TABLES.get((schema, table), ""),
+        "",
+        f"Rows in this build: {n:,}.",
+        "",
+        "| Column | Type | Description | Unit / values |",
+        "|---|---|---|---|",
+    ]
+    for column, dtype in cols:
+        doc = COLUMNS[(schema, table, column)]
+        extra = doc.unit or ""
+        if doc.values:
+            extra = "; ".join(f"`{k}`: {v}" for k, v in doc.values.items())
+        lines.append(f"| `{column}` | {dtype} | {_md(doc.description)} | {_md(extra)} |")
+    lines.append("")
+    return lines
+
+
+def write_schema_md(con: duckdb.DuckDBPyConnection, path: Path | str) -> Path:
+    """Write ``schema.md`` (English, for developers of other tools): how to open the database, the
+    schema version, the publication guarantee, then one section per documented table with its
+    columns. Generated from the database (tables, types, row counts) and :data:`COLUMNS`."""
+    path = Path(path)
+    check = check_contract(con)
+    if check.errors:
+        raise ContractError("; ".join(check.errors))
+    build_id, finished_at, db_version = _latest_build(con)
+    version = db_version or SCHEMA_VERSION
+    by_table: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for s, t, c, d in check.columns:
+        by_table.setdefault((s, t), []).append((c, d))
+    order = list(TABLES)
+    by_table = dict(sorted(by_table.items(), key=lambda kv: (
+        CONTRACT_SCHEMAS.index(kv[0][0]), order.index(kv[0]) if kv[0] in order else len(order), kv[0][1])))
+
+    lines = _schema_md_head(version, build_id, finished_at)
     for schema, table in by_table:
         lines.append(f"- [`{schema}.{table}`](#{schema}{table})")
     lines.append("")
     for (schema, table), cols in by_table.items():
-        n = con.execute(f'select count(*) from {schema}."{table}"').fetchone()[0]
-        lines += [
-            f"### {schema}.{table}",
-            "",
-            TABLES.get((schema, table), ""),
-            "",
-            f"Rows in this build: {n:,}.",
-            "",
-            "| Column | Type | Description | Unit / values |",
-            "|---|---|---|---|",
-        ]
-        for column, dtype in cols:
-            doc = COLUMNS[(schema, table, column)]
-            extra = doc.unit or ""
-            if doc.values:
-                extra = "; ".join(f"`{k}`: {v}" for k, v in doc.values.items())
-            lines.append(f"| `{column}` | {dtype} | {_md(doc.description)} | {_md(extra)} |")
-        lines.append("")
+        lines += _schema_md_table(con, schema, table, cols)
     if check.skipped_tables:
         lines += ["## Not yet documented", "",
                   "These tables are published but not yet part of the contract; they may change "
