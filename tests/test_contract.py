@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from portraits import contract
+from portraits import contract, contract_fields
 from portraits.warehouse import sql_string
 
 from .pipeline_helpers import run_build
@@ -26,7 +26,7 @@ from .pipeline_helpers import run_build
 # Fingerprint of the published (schema, table, column, type) for each SCHEMA_VERSION.
 #
 # When test_contract_fingerprint fails, the published tables, columns or types changed. Then:
-#   1. document the change in portraits/contract.py (FIELDS, DECLARATIONS);
+#   1. document the change in portraits/contract_fields.py (FIELDS) and contract_tables.py (DECLARATIONS);
 #   2. bump SCHEMA_VERSION in portraits/warehouse.py ("1" -> "2");
 #   3. add the new version here with the value printed by
 #      `.venv/bin/python -m portraits.contract fingerprint` (fingerprint of the dictionary; with a
@@ -108,13 +108,13 @@ def test_bad_declarations_are_refused_by_name():
 def test_a_field_declared_twice_stops_the_import():
     """FIELDS is a dict(...) of keywords: a name declared twice does not compile (a {...} literal would
     silently keep the last description)."""
-    source = Path(contract.__file__).read_text(encoding="utf-8")
+    source = Path(contract_fields.__file__).read_text(encoding="utf-8")
     head = "FIELDS: dict[str, Column] = dict(\n"
     assert source.count(head) == 1
-    compile(source, contract.__file__, "exec")
+    compile(source, contract_fields.__file__, "exec")
     twice = source.replace(head, head + '    period=Column("Declared again.", "VARCHAR"),\n')
     with pytest.raises(SyntaxError, match="keyword argument repeated: period"):
-        compile(twice, contract.__file__, "exec")
+        compile(twice, contract_fields.__file__, "exec")
 
 
 def test_every_published_column_is_documented(con):
