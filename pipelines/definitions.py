@@ -11,7 +11,8 @@ from .assets.rendering import territory_portraits
 from .assets.warehouse import THEME_ASSETS, indicator_observations, ref_geography, territory_sets
 from .checks import ALL_CHECKS
 from .resources import PortraitsSettings
-from .schedules import FAMILY_JOBS, REFRESH_TERRITORIES, RENDER_PORTRAITS, SCHEDULES, SENSORS
+from .schedules import (FAMILY_JOBS, REFRESH_TERRITORIES, REFRESH_TERRITORY_FILES, RENDER_PORTRAITS, SCHEDULES,
+                        SENSORS)
 
 ALL_ASSETS = [*SOURCE_ASSETS, ref_geography, territory_sets, reception_points, *THEME_ASSETS, indicator_observations,
               published_database, portrait_files, catalogue_page, published_outputs, territory_portraits]
@@ -29,7 +30,7 @@ build_all = define_asset_job(
 defs = Definitions(
     assets=ALL_ASSETS,
     asset_checks=ALL_CHECKS,
-    jobs=[build_all, RENDER_PORTRAITS, *FAMILY_JOBS.values(), REFRESH_TERRITORIES],
+    jobs=[build_all, RENDER_PORTRAITS, *FAMILY_JOBS.values(), REFRESH_TERRITORIES, REFRESH_TERRITORY_FILES],
     schedules=SCHEDULES,
     sensors=SENSORS,
     resources={"settings": PortraitsSettings(), "render_settings": PortraitsSettings(lock=False)},

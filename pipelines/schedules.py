@@ -10,7 +10,8 @@ Cadences (cron, Europe/Paris), documented in the README:
 | education | education directory, InserJeunes, Parcoursup, Orion, OFA | monthly, 1st 05:00 |
 | annuaire | reception-point sources | monthly, 1st 05:30; corrections file: sensor |
 
-Each family job refreshes its source assets and everything downstream, up to publication.
+Each family job refreshes its source assets and everything downstream, up to publication; a
+territory file of a family (the BMO basins) is read again but applied by ``refresh_territory_files``.
 """
 
 import os
@@ -23,6 +24,7 @@ from dagster import (AssetSelection, DagsterRunStatus, DefaultScheduleStatus, De
 from sources import catalog, dataset, freshness
 
 from .assets.ingest import ASSET_BY_DATASET
+from .assets.warehouse import TERRITORY_DATASETS
 from .assets.rendering import PORTRAIT_SETS
 from .executors import render_executor
 
@@ -34,8 +36,17 @@ FAMILIES = {name: ([d.id for d in catalog.in_family(name)], cron) for name, (cro
 
 
 def _selection(dataset_ids):
+    """The family's source assets and what depends on them, but for its territory files
+    (:data:`TERRITORY_DATASETS`, e.g. the BMO basins): those are read again, and what they define
+    (every territory set, so every theme) is rebuilt by ``refresh_territory_files``, which the
+    official files sensor requests when one of them changed. So the BMO survey's refresh recomputes
+    the employment themes only, not every territory and theme."""
     keys = [ASSET_BY_DATASET[d] for d in dataset_ids]
-    return AssetSelection.assets(*keys).downstream() - RENDERING
+    data = [ASSET_BY_DATASET[d] for d in dataset_ids if d not in TERRITORY_DATASETS]
+    selection = AssetSelection.assets(*keys)
+    if data:
+        selection = selection | AssetSelection.assets(*data).downstream()
+    return selection - RENDERING
 
 
 FAMILY_JOBS = {
@@ -43,6 +54,15 @@ FAMILY_JOBS = {
                            description=f"Refresh {name}: {', '.join(ids)} and everything downstream, then publish.")
     for name, (ids, _cron) in FAMILIES.items()
 }
+
+# A publisher's new territory file (the BMO basins, the zonings, the EPCI): every set and theme.
+REFRESH_TERRITORY_FILES = define_asset_job(
+    "refresh_territory_files",
+    selection=AssetSelection.assets(*[ASSET_BY_DATASET[d] for d in TERRITORY_DATASETS]).downstream() - RENDERING,
+    executor_def=in_process_executor,
+    description="Read the official territory files again (" + ", ".join(TERRITORY_DATASETS) + ") and rebuild "
+                "territories, directory, indicators and portraits, then publish (requested by the official "
+                "files sensor when one of them changed).")
 
 # A changed territory definition or corrections file needs no new ingest: territories, directory,
 # indicators and portraits only (the unchanged portraits are reused, see portrait_files).
@@ -101,7 +121,8 @@ def official_file_changes(previous: dict, *, mirror_dir: Path | None, timeout: f
     return cursor, changed, errors
 
 
-@sensor(name="official_files_sensor", minimum_interval_seconds=6 * 3600, jobs=list(FAMILY_JOBS.values()),
+@sensor(name="official_files_sensor", minimum_interval_seconds=6 * 3600,
+        jobs=[*FAMILY_JOBS.values(), REFRESH_TERRITORY_FILES],
         default_status=DefaultSensorStatus.STOPPED,
         description="Notices a new version of an official file (HTTP ETag / Last-Modified / length, or the "
                     "mirror file's SHA-256) and refreshes its family.")
@@ -116,11 +137,19 @@ def official_files_sensor(context: SensorEvaluationContext):
     for e in errors:
         context.log.warning(e)
     context.update_cursor(json.dumps(cursor, sort_keys=True))
-    families = sorted({_family_of(d) for d in changed} - {None})
-    if not families:
+    territory_files = [d for d in changed if d in TERRITORY_DATASETS]
+    data_files = [d for d in changed if d not in TERRITORY_DATASETS]
+    families = sorted({_family_of(d) for d in data_files} - {None})
+    if not families and not territory_files:
         return SkipReason("no official file changed" + (f" ({len(errors)} probe errors)" if errors else ""))
-    return [RunRequest(run_key=f"{f}:{cursor_hash(cursor)}", job_name=FAMILY_JOBS[f].name,
-                       tags={"changed": ",".join(d for d in changed if _family_of(d) == f)}) for f in families]
+    requests = [RunRequest(run_key=f"{f}:{cursor_hash(cursor)}", job_name=FAMILY_JOBS[f].name,
+                           tags={"changed": ",".join(d for d in data_files if _family_of(d) == f)})
+                for f in families]
+    if territory_files:  # its family's job would not apply them (see _selection)
+        requests.append(RunRequest(run_key=f"territory_files:{cursor_hash(cursor)}",
+                                   job_name=REFRESH_TERRITORY_FILES.name,
+                                   tags={"changed": ",".join(territory_files)}))
+    return requests
 
 
 def build_running() -> bool:

@@ -40,6 +40,8 @@ from pathlib import Path
 
 import duckdb
 
+from . import indicators
+
 # The data dictionary, re-exported: every name below stays importable from portraits.contract
 # (the private ones too: tests and older callers use them).
 from .contract_fields import _STATUS_VALUES, _WKB, FIELDS, Column  # noqa: F401
@@ -309,7 +311,8 @@ def _schema_md_table(con: duckdb.DuckDBPyConnection, schema: str, table: str,
 def write_schema_md(con: duckdb.DuckDBPyConnection, path: Path | str) -> Path:
     """Write ``schema.md`` (English, for developers of other tools): how to open the database, the
     schema version, the publication guarantee, then one section per documented table with its
-    columns. Generated from the database (tables, types, row counts) and :data:`COLUMNS`."""
+    columns, then the indicators. Generated from the database (tables, types, row counts),
+    :data:`COLUMNS` and the indicators' declarations (:func:`indicators.catalog_markdown`)."""
     path = Path(path)
     check = check_contract(con)
     if check.errors:
@@ -329,6 +332,8 @@ def write_schema_md(con: duckdb.DuckDBPyConnection, path: Path | str) -> Path:
     lines.append("")
     for (schema, table), cols in by_table.items():
         lines += _schema_md_table(con, schema, table, cols)
+    # what indicators.catalog's rows mean, from the declarations (portraits/themes)
+    lines += indicators.catalog_markdown()
     if check.skipped_tables:
         lines += ["## Not yet documented", "",
                   "These tables are published but not yet part of the contract; they may change "

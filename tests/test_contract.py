@@ -193,10 +193,16 @@ def test_schema_md(con, tmp_path):
     n_obs = con.execute("select count(*) from indicators.observation").fetchone()[0]
     assert f"Rows in this build: {n_obs:,}." in md
     assert "(`44\\|49`)" in md  # pipes escaped inside table cells
-    # every table row of the Markdown tables has 4 cells
-    for line in md.splitlines():
-        if line.startswith("| `"):
-            assert line.replace("\\|", "").count("|") == 5, line
+    # every table row of the Markdown tables has 4 cells (the columns), 6 (the indicators)
+    columns, listed = md.split("\n## Indicators\n", 1)
+    for text, cells in ((columns, 4), (listed, 6)):
+        for line in text.splitlines():
+            if line.startswith("| `"):
+                assert line.replace("\\|", "").count("|") == cells + 1, line
+    # the indicators, from their declarations
+    assert "| `part_moins_30` | Part des moins de 30 ans en 2022 | % | ratio: 100 × (population_age_0014 + " \
+           "population_age_1529) / (population_age_0014 + " in listed
+    assert "| `projets_recrutement_metier_…` | generated from the source" in listed
 
 
 def test_parquet_export_reads_back(con, tmp_path):

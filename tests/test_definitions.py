@@ -112,3 +112,36 @@ def test_local_definitions_sensor(tmp_path, monkeypatch):
     result = local_definitions_sensor(ctx3)
     assert result.run_key and ctx3.cursor != cursor
     assert json.dumps(result.tags)
+
+
+def test_a_bmo_refresh_materialises_the_employment_assets_only():
+    """The job ``refresh_bmo`` (its schedule, or « Materialize » of the job in the UI) reads the BMO
+    family's files again and recomputes the employment themes and what they feed, not the
+    territories nor the other themes; its territory file (the basins) is applied by
+    ``refresh_territory_files``, which the official files sensor requests when it changed."""
+    from pipelines.definitions import defs
+
+    keys = {k.to_user_string() for k in defs.resolve_job_def("refresh_bmo").asset_layer.executable_asset_keys}
+    assert {"indicators_emploi", "indicators_voisins", "indicator_observations", "raw_bmo_2024",
+            "raw_bmo_bassins"} <= keys
+    assert not {"territory_sets", "reception_points", "indicators_population", "indicators_territoire",
+                "indicators_formation", "indicators_annuaire"} & keys
+    assert {k for k in keys if not k.startswith("raw_")} == {
+        "indicators_emploi", "indicators_voisins", "indicator_observations", "published_database",
+        "portrait_files", "catalogue_page", "published_outputs"}
+    files = {k.to_user_string() for k in
+             defs.resolve_job_def("refresh_territory_files").asset_layer.executable_asset_keys}
+    assert {"raw_bmo_bassins", "territory_sets", "indicators_population", "indicators_emploi"} <= files
+
+
+def test_the_official_files_sensor_applies_a_changed_territory_file(monkeypatch):
+    from dagster import build_sensor_context
+
+    from pipelines import schedules
+
+    monkeypatch.setattr(schedules, "build_running", lambda: False)
+    monkeypatch.setattr(schedules, "official_file_changes",
+                        lambda previous, **kw: ({"bmo_2024": "b", "bmo_bassins": "c"}, ["bmo_2024", "bmo_bassins"], []))
+    requests = schedules.official_files_sensor(build_sensor_context())
+    assert sorted((r.job_name, r.tags["changed"]) for r in requests) == [
+        ("refresh_bmo", "bmo_2024"), ("refresh_territory_files", "bmo_bassins")]
