@@ -6,7 +6,8 @@ from dagster import AssetSelection, Definitions, define_asset_job, in_process_ex
 
 from .assets.directory import reception_points
 from .assets.ingest import SOURCE_ASSETS
-from .assets.portraits import catalogue_page, portrait_files, published_database, published_outputs
+from .assets.portraits import (catalogue_page, directory_exports, geo_exports, portrait_files, published_database,
+                               published_outputs, training_exports)
 from .assets.rendering import territory_portraits
 from .assets.warehouse import THEME_ASSETS, indicator_observations, ref_geography, territory_sets
 from .checks import ALL_CHECKS
@@ -15,7 +16,8 @@ from .schedules import (FAMILY_JOBS, REFRESH_TERRITORIES, REFRESH_TERRITORY_FILE
                         SENSORS)
 
 ALL_ASSETS = [*SOURCE_ASSETS, ref_geography, territory_sets, reception_points, *THEME_ASSETS, indicator_observations,
-              published_database, portrait_files, catalogue_page, published_outputs, territory_portraits]
+              published_database, portrait_files, geo_exports, training_exports, directory_exports, catalogue_page,
+              published_outputs, territory_portraits]
 
 # The main job: every asset and check, end to end. In-process: the steps share one DuckDB writer
 # and the PDF rendering spreads itself over processes.

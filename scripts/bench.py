@@ -111,7 +111,8 @@ STAGES = {
                                                           "reception_points") or k.startswith("indicators_"),
     "other checks": lambda k: k.startswith(("indicator_observations_", "territory_sets_", "reception_points_")),
     "database staging, contract, Parquet": lambda k: k == "published_database",
-    "portraits (HTML, PDF, exports)": lambda k: k == "portrait_files",
+    "portraits (HTML, PDF)": lambda k: k == "portrait_files",
+    "exports (GeoJSON, training, directory)": lambda k: k in ("geo_exports", "training_exports", "directory_exports"),
     "catalogue": lambda k: k == "catalogue_page",
     "publication": lambda k: k == "published_outputs",
 }

@@ -44,8 +44,8 @@ def test_asset_graph_snapshot():
     keys = {k.to_user_string() for k in refresh.asset_layer.executable_asset_keys}
     assert keys == {"territory_sets", "reception_points", "indicators_territoire", "indicators_population",
                     "indicators_emploi", "indicators_formation", "indicators_annuaire", "indicators_voisins",
-                    "indicator_observations", "published_database", "portrait_files", "catalogue_page",
-                    "published_outputs"}
+                    "indicator_observations", "published_database", "portrait_files", "geo_exports",
+                    "training_exports", "directory_exports", "catalogue_page", "published_outputs"}
     # the local-definitions sensor runs it (no new ingest for a changed definition)
     sensor = next(s for s in defs.sensors if s.name == "local_definitions_sensor")
     assert [t.job_name for t in sensor.targets] == ["refresh_territories"]
@@ -128,7 +128,8 @@ def test_a_bmo_refresh_materialises_the_employment_assets_only():
                 "indicators_formation", "indicators_annuaire"} & keys
     assert {k for k in keys if not k.startswith("raw_")} == {
         "indicators_emploi", "indicators_voisins", "indicator_observations", "published_database",
-        "portrait_files", "catalogue_page", "published_outputs"}
+        "portrait_files", "geo_exports", "training_exports", "directory_exports", "catalogue_page",
+        "published_outputs"}
     files = {k.to_user_string() for k in
              defs.resolve_job_def("refresh_territory_files").asset_layer.executable_asset_keys}
     assert {"raw_bmo_bassins", "territory_sets", "indicators_population", "indicators_emploi"} <= files

@@ -1,5 +1,6 @@
-"""What people read (group ``portraits``): the staged published database, the portraits, the
-catalogue page, and their publication into ``output/``."""
+"""What people read: the staged published database, the portraits, the catalogue page and their
+publication into ``output/`` (group ``portraits``); the GeoJSON, training and directory exports
+(group ``exports``)."""
 
 
 import shutil
@@ -10,7 +11,8 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from portraits import contract, editions, publication, warehouse
 from reports import build as report_build
-from reports import annuaire_exports, formation_exports, geo_exports
+from reports import annuaire_exports, formation_exports
+from reports import geo_exports as geo_exports_module
 from reports import confirmation_exports, set_render, site
 
 from ..resources import PortraitsSettings
@@ -57,8 +59,8 @@ def published_database(context: AssetExecutionContext, settings: PortraitsSettin
 def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) -> MaterializeResult:
     """For every territory of every set flagged for portraits (``clpe`` and coordinators' sets):
     ``portraits/<set_id>/<territory_id>/portrait.html``, ``portrait.pdf``, ``essentiel.pdf`` (4
-    pages) and ``indicateurs.csv`` (``;``-separated, UTF-8 with BOM) in the build directory; the
-    directory's exports and the networks' confirmation sheets (``annuaire/``). The sets rendered
+    pages) and ``indicateurs.csv`` (``;``-separated, UTF-8 with BOM) in the build directory (the
+    exports of their folders are assets of their own, group ``exports``). The sets rendered
     through ``territory_portraits`` (``var/portrait_sets.txt``) keep their published portraits
     (territories still in the set), to be rendered again by that job. Keyed by content: a territory whose
     portrait would not change (same data, definition, template) reuses the published files, so a
@@ -83,14 +85,6 @@ def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) 
     wall = time.perf_counter() - t0
     # charts are drawn as SVG in milliseconds: the PNG cache of earlier versions is not used any more
     shutil.rmtree(settings.cache_path() / "charts", ignore_errors=True)
-    with duckdb.connect(str(db), read_only=True) as con:
-        all_sets = [r[0] for r in con.execute("select set_id from ref.territory_set").fetchall()]
-        geojson = [p for s in all_sets for p in geo_exports.write_set(con, build_dir, s, per_territory=s in sets)]
-        annuaire = annuaire_exports.write_exports(con, build_dir)
-        sheets = confirmation_exports.write_sheets(con, build_dir)
-        for set_id in sets:
-            ids = [r["territory_id"] for r in results if r["set_id"] == set_id]
-            formation_exports.write_exports(con, build_dir, set_id, ids)
     return MaterializeResult(metadata={
         "sets": MetadataValue.json(sets),
         "portraits": len(results),
@@ -103,14 +97,55 @@ def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) 
         "html_seconds_sum": round(sum(r["html_seconds"] for r in results), 2),
         "pdf_seconds_sum": round(sum(r["pdf_seconds"] for r in results), 2),
         "output_dir": str(build_dir / "portraits"),
-        "geojson_files": len(geojson),
-        "directory_export_files": len(annuaire),
-        "confirmation_sheet_files": len(sheets),
         "carried_over": MetadataValue.json(carried),
     })
 
 
-@asset(group_name="portraits", deps=[portrait_files], kinds={"html"})
+def _portrait_sets(con) -> list[str]:
+    return [r[0] for r in con.execute("select set_id from ref.territory_set where portraits order by set_id").fetchall()]
+
+
+@asset(group_name="exports", deps=[portrait_files], kinds={"geojson"})
+def geo_exports(context: AssetExecutionContext, settings: PortraitsSettings) -> MaterializeResult:
+    """The outlines as GeoJSON (WGS 84): ``territoires/<set_id>.geojson`` for every set, and
+    ``territoire.geojson`` in each portrait folder of the sets flagged for portraits (written after
+    the portraits, into their folders)."""
+    build_dir = settings.build_path()
+    with duckdb.connect(str(build_dir / "portraits.duckdb"), read_only=True) as con:
+        rendered = set(_portrait_sets(con))
+        all_sets = [r[0] for r in con.execute("select set_id from ref.territory_set order by set_id").fetchall()]
+        files = [p for s in all_sets for p in geo_exports_module.write_set(con, build_dir, s, per_territory=s in rendered)]
+    return MaterializeResult(metadata={"files": len(files), "sets": MetadataValue.json(all_sets)})
+
+
+@asset(group_name="exports", deps=[portrait_files], kinds={"csv", "geojson"})
+def training_exports(context: AssetExecutionContext, settings: PortraitsSettings) -> MaterializeResult:
+    """The training establishments of each portrait's territory, with their InserJeunes rates:
+    ``etablissements.csv`` and ``etablissements.geojson`` in its folder."""
+    build_dir = settings.build_path()
+    files = []
+    with duckdb.connect(str(build_dir / "portraits.duckdb"), read_only=True) as con:
+        for set_id in _portrait_sets(con):
+            ids = [r[0] for r in con.execute("select territory_id from ref.territory where set_id = ? "
+                                             "order by territory_id", [set_id]).fetchall()]
+            files += formation_exports.write_exports(con, build_dir, set_id, ids)
+    return MaterializeResult(metadata={"files": len(files)})
+
+
+@asset(group_name="exports", deps=[published_database], kinds={"csv", "xlsx"})
+def directory_exports(context: AssetExecutionContext, settings: PortraitsSettings) -> MaterializeResult:
+    """The directory of reception points (``annuaire/``: CSV, GeoJSON, per territory) and the
+    networks' confirmation sheets."""
+    build_dir = settings.build_path()
+    with duckdb.connect(str(build_dir / "portraits.duckdb"), read_only=True) as con:
+        annuaire = annuaire_exports.write_exports(con, build_dir)
+        sheets = confirmation_exports.write_sheets(con, build_dir)
+    return MaterializeResult(metadata={"directory_export_files": len(annuaire),
+                                       "confirmation_sheet_files": len(sheets)})
+
+
+@asset(group_name="portraits", deps=[portrait_files, geo_exports, training_exports, directory_exports],
+       kinds={"html"})
 def catalogue_page(context: AssetExecutionContext, settings: PortraitsSettings) -> MaterializeResult:
     """The catalogue ``index.html``: every set and territory with its HTML, PDF and CSV downloads,
     a search box, the build date and the data vintages. Works from the files alone."""
