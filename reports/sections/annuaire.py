@@ -20,7 +20,8 @@ from portraits import directory as D
 
 from .. import maps, style, svg
 from ..formatting import long_date, number
-from .common import chart_uri, commune_geometries, per_inhabitants_compare, rows, territory_geometry
+from .common import (SectionContext, chart_uri, commune_geometries, per_inhabitants_compare, rows,
+                     territory_geometry)
 from .observations import Observations, declared
 
 SOURCE_IDS = ["dila_annuaire_2016", "pe_agences_2019", "annuaire_education", "ofa_referentiel",
@@ -336,29 +337,36 @@ def count_table(obs: Observations) -> list[dict]:
     return out
 
 
-def context(con, base: dict) -> dict | None:
-    if not _has_directory(con):
-        return None
-    t = base["territory"]
-    set_id, tid = t["set_id"], t["territory_id"]
-    points = points_of(con, set_id, tid)
-    main = next((c for c in base["communes"] if c.get("in_region")), None)
-    main_code = main["commune_code"] if main else None
+class AnnuaireContext(SectionContext):
+    """What ``sections/annuaire.html.j2`` reads."""
 
-    obs = Observations.of(con, base)
-    counts = count_table(obs)
-    own_total = counts[0]["cells"][0] if counts and counts[0]["indicator_id"] == "points_accueil" else None
-    period = own_total["period"] if own_total else None
+    period: str | None
+    n_points: int
+    n_stale: int  # points whose record is to be confirmed
+    n_geo: int
+    n_without_coords: int
+    counts: list[dict]  # points by network, for every area
+    map: str | None
+    map_width: float
+    map_legend: list[dict]
+    groups: list[dict]  # the points, by network
+    main_commune: dict | None
+    referral: list[dict]  # « vers qui orienter » from the main commune
+    corrections: dict
+    export_csv: str
+    export_geojson: str
+    export_name: str
 
-    n_geo = sum(1 for p in points if p.get("latitude") is not None and p["latitude"] == p["latitude"])
+
+def _points_map(con, set_id: str, tid: str, points: list[dict]) -> dict:
+    """The map of the points with coordinates, and its legend (points per network)."""
+    geo = [p for p in points if p.get("latitude") is not None and p["latitude"] == p["latitude"]]
     networks_on_map = {}
-    for p in points:
-        if p.get("latitude") is None or p["latitude"] != p["latitude"]:
-            continue
+    for p in geo:
         key = p["network"] if p["network"] in {g[0] for g in MAP_GROUPS if g[0]} else None
         networks_on_map[key] = networks_on_map.get(key, 0) + 1
     map_uri, map_width = None, 36.0
-    if n_geo:
+    if geo:
         tgeom = territory_geometry(con, set_id, tid)
         communes = commune_geometries(con, set_id, tid)
         if not tgeom.empty and not tgeom.geometry.is_empty.all():
@@ -367,44 +375,50 @@ def context(con, base: dict) -> dict | None:
             minx, miny, maxx, maxy = tgeom.to_crs(maps.LAMBERT93).total_bounds
             ratio = (maxy - miny) / max(maxx - minx, 1.0)
             map_width = round(max(24.0, min(36.0, 36.0 * 0.75 / max(ratio, 0.01))), 1)
-    map_legend = [{"label": label, "n": networks_on_map.get(net, 0)} for net, label, _c, _m in MAP_GROUPS
-                  if networks_on_map.get(net, 0)]
+    legend = [{"label": label, "n": networks_on_map.get(net, 0)} for net, label, _c, _m in MAP_GROUPS
+              if networks_on_map.get(net, 0)]
+    return {"n_geo": len(geo), "n_without_coords": len(points) - len(geo), "map": map_uri, "map_width": map_width,
+            "map_legend": legend}
 
-    corrections = rows(con, "select max(correction_date) as last, count(*) as n from directory.correction")[0] \
-        if con.execute("select count(*) from information_schema.tables where table_schema = 'directory' "
-                       "and table_name = 'correction'").fetchone()[0] else {"last": None, "n": 0}
+
+def _corrections(con) -> dict:
+    """The networks' corrections: how many, the latest date."""
+    if not con.execute("select count(*) from information_schema.tables where table_schema = 'directory' "
+                       "and table_name = 'correction'").fetchone()[0]:
+        return {"last": None, "n": 0}
+    return rows(con, "select max(correction_date) as last, count(*) as n from directory.correction")[0]
+
+
+def context(con, base: dict) -> AnnuaireContext | None:
+    if not _has_directory(con):
+        return None
+    t = base["territory"]
+    set_id, tid = t["set_id"], t["territory_id"]
+    points = points_of(con, set_id, tid)
+    main = next((c for c in base["communes"] if c.get("in_region")), None)
+    main_code = main["commune_code"] if main else None
+    obs = Observations.of(con, base)
+    counts = count_table(obs)
+    own_total = counts[0]["cells"][0] if counts and counts[0]["indicator_id"] == "points_accueil" else None
+    period = own_total["period"] if own_total else None
     n_stale = sum(p["fresh"]["stale"] for p in points)
     key_figures = []
     if own_total:
-        kf_label = "lieux d'accueil recensés" + (f", dont {n_stale} à confirmer" if n_stale else "")
         key_figures.append({
-            "value": number(own_total["value"], 0, own_total["status"]), "label": kf_label,
+            "value": number(own_total["value"], 0, own_total["status"]),
+            "label": "lieux d'accueil recensés" + (f", dont {n_stale} à confirmer" if n_stale else ""),
             "period": period, "status": own_total["status"], "source_id": own_total["source_id"],
             "compare": per_inhabitants_compare(obs, counts[0]["cells"]),
             # the count merges several sources: name the directory, not the first of them
             "source_text": "annuaire partagé du SPRO (DILA, France Travail, Éducation nationale, "
                            "apprentissage, corrections des réseaux)",
         })
-    return {
-        "id": "ou-s-adresser",
-        "title": "Où s'adresser ?",
-        "template": "sections/annuaire.html.j2",
-        "source_ids": SOURCE_IDS,
-        "key_figures": key_figures,
-        "period": period,
-        "n_points": len(points),
-        "n_stale": n_stale,
-        "n_geo": n_geo,
-        "n_without_coords": len(points) - n_geo,
-        "counts": counts,
-        "map": map_uri,
-        "map_width": map_width,
-        "map_legend": map_legend,
-        "groups": grouped(points, main_code),
-        "main_commune": main,
-        "referral": referral(con, main_code) if main_code else [],
-        "corrections": corrections,
-        "export_csv": f"../../../annuaire/{set_id}/{tid}.csv",
-        "export_geojson": f"../../../annuaire/{set_id}/{tid}.geojson",
-        "export_name": f"annuaire/{set_id}/{tid}.csv",
-    }
+    return AnnuaireContext(
+        id="ou-s-adresser", title="Où s'adresser ?", template="sections/annuaire.html.j2",
+        source_ids=SOURCE_IDS, key_figures=key_figures, period=period, n_points=len(points), n_stale=n_stale,
+        counts=counts, **_points_map(con, set_id, tid, points), groups=grouped(points, main_code),
+        main_commune=main, referral=referral(con, main_code) if main_code else [],
+        corrections=_corrections(con),
+        export_csv=f"../../../annuaire/{set_id}/{tid}.csv",
+        export_geojson=f"../../../annuaire/{set_id}/{tid}.geojson",
+        export_name=f"annuaire/{set_id}/{tid}.csv")

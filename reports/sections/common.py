@@ -5,9 +5,22 @@ from __future__ import annotations
 
 import base64
 
+from typing import TypedDict
+
 from portraits.indicators import catalog
 
 from ..formatting import is_missing, number, percent
+
+
+class SectionContext(TypedDict):
+    """What every section's ``context()`` returns (each section's own type adds the keys its
+    template reads; ``tests/test_rendering.py`` checks the keys returned are exactly those)."""
+
+    id: str  # anchor of the section
+    title: str  # French heading
+    template: str  # under reports/templates
+    source_ids: list[str]  # datasets cited (meta.source)
+    key_figures: list[dict]  # cover figures (common.key_figure_of)
 
 
 def _kind(indicator, row) -> str:

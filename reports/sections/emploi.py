@@ -12,7 +12,7 @@ from portraits.themes.emploi import FAP_DIFFICULT_PREFIX, FAP_PREFIX, SECTORS
 
 from .. import charts_emploi
 from ..formatting import is_missing
-from .common import chart_uri, evolution_compare, key_figure, rows
+from .common import SectionContext, chart_uri, evolution_compare, key_figure, rows
 from .observations import Observations
 
 SOURCE_IDS = ["urssaf_effectifs_commune", "urssaf_secteurs_2025", "dares_defm_communes", "pe_defm_epci_2019",
@@ -106,16 +106,46 @@ def top_occupations(con, area: dict, region: dict | None, n: int = TOP_N) -> tup
     return out, n_secret
 
 
-def context(con, base: dict) -> dict | None:
-    areas = base["areas"]
-    own = areas[0]
-    region = next((a for a in areas if a["role"] == "region"), None)
-    data = Observations.of(con, base)
+class EmploiContext(SectionContext):
+    """What ``sections/emploi.html.j2`` reads (observations are dicts of ``indicators.observation``)."""
+
+    jobs_last: dict | None
+    jobs_year: str | None
+    seekers_last: dict | None
+    seekers_year: str | None
+    trend_table: list[dict]  # per year: jobs and seekers of every area
+    changes: list[dict]  # changes over 1, 5, 10 years and since the first year
+    sector_rows: list[dict]
+    sector_year: str | None
+    establishments: dict | None
+    bmo: dict[str, list]  # BMO indicator -> cells
+    bmo_year: str | None
+    top: list[dict]  # the occupations with the most projects
+    n_secret_fap: int
+    rate_table: list[dict]
+    rate_last_own: str | None
+    rate_quarter_label: str
+    rate_extra: dict | None
+    rate_last_own_label: str
+    rate_last_any_label: str
+    rate_own_estimate: bool
+    profile: list[dict]
+    profile_cols: list[int]
+    profile_missing: list[str]
+    profile_period: str | None
+    profile_total: dict | None
+    profile_note: str | None
+    tension: list[dict]
+    tension_obs: dict | None
+    notes: dict[str, list[str]]
+    charts: dict[str, str | None]
+    first_year_rates: int
+
+
+def _trends(data: Observations, areas: list[dict]) -> dict:
+    """Private jobs and job seekers: their series, the table by year and the changes."""
     jobs_years, jobs = data.series("emplois_salaries_prives")
     seek_years, seekers = data.series("demandeurs_emploi_abc")
-    if not jobs_years and not seek_years:
-        return None
-
     years = sorted(set(jobs_years) | set(seek_years))
     trend_table = [{"year": y, "jobs": [a["obs"].get(y) for a in jobs], "seekers": [a["obs"].get(y) for a in seekers]}
                    for y in years]
@@ -125,25 +155,37 @@ def context(con, base: dict) -> dict | None:
         changes.append({"label": label, "jobs": jc, "seekers": sc,
                         "jobs_period": next((c["period"] for c in jc if c), None),
                         "seekers_period": next((c["period"] for c in sc if c), None)})
+    return {"jobs_years": jobs_years, "jobs": jobs, "seek_years": seek_years, "seekers": seekers,
+            "trend_table": trend_table, "changes": changes}
 
-    # sectors (latest year of the sector file)
+
+def _sectors(data: Observations, areas: list[dict]) -> dict:
+    """The grands secteurs (latest year of the sector file) and the employers."""
     sector_rows = []
     for code, (suffix, label) in SECTORS.items():
         count = data.cells(f"emplois_salaries_prives_{suffix}", areas=areas[:1])[0]
         shares = data.cells(f"emplois_salaries_prives_{suffix}_part")
         # the table says "autres services marchands" (the source line says: excluding temp work)
         sector_rows.append({"label": label.replace(" (hors intérim)", ""), "count": count, "shares": shares})
-    sector_year = next((r["count"]["period"] for r in sector_rows if r["count"]), None)
-    establishments = data.cells("etablissements_employeurs", areas=areas[:1])[0]
+    return {"sector_rows": sector_rows,
+            "sector_year": next((r["count"]["period"] for r in sector_rows if r["count"]), None),
+            "establishments": data.cells("etablissements_employeurs", areas=areas[:1])[0]}
 
-    # recruitment projects (BMO)
+
+def _recruitment(con, data: Observations, own: dict, region: dict | None) -> dict:
+    """The BMO survey: projects, difficult and seasonal shares, the top occupations."""
     bmo = {ind: data.cells(ind) for ind in
            ("projets_recrutement", "projets_recrutement_difficiles_part", "projets_recrutement_saisonniers_part")}
-    bmo_own = bmo["projets_recrutement"][0]
     top, n_secret_fap = top_occupations(con, own, region)
+    bmo_own = bmo["projets_recrutement"][0]
+    return {"bmo": bmo, "bmo_year": bmo_own["period"] if bmo_own else None, "top": top,
+            "n_secret_fap": n_secret_fap}
 
-    # unemployment rate
-    rate_periods, rates = data.series("taux_chomage_localise")
+
+def _unemployment(data: Observations) -> dict:
+    """The localised unemployment rate: the same quarter of each year since FIRST_YEAR_RATES, and
+    the latest quarter of any area."""
+    _periods, rates = data.series("taux_chomage_localise")
     own_rates = sorted(p for p, o in rates[0]["obs"].items() if _ok(o)) if rates else []
     last_own = own_rates[-1] if own_rates else None
     last_any = max((p for a in rates for p, o in a["obs"].items() if _ok(o)), default=None)
@@ -158,93 +200,8 @@ def context(con, base: dict) -> dict | None:
                              else quarter_label(p).replace("trimestre", "trim.")),
                    "cells": [a["obs"].get(p) for a in rates]}
                   for p in rate_rows]
-    rate_series = [{"label": a["label"], "role": a["role"],
-                    "points": [(p, o["value"]) for p, o in sorted(a["obs"].items()) if _ok(o)],
-                    "estimate": any(o["status"] == "estimate" for o in a["obs"].values())}
-                   for a in rates]
-
-    # job seekers' profile (EPCI files, latest December)
-    profile = []
-    for ind, label in PROFILE:
-        profile.append({"label": label, "cells": data.cells(ind)})
-    profile_cols = [i for i in range(len(areas)) if any(_ok(r["cells"][i]) for r in profile)]
-    profile_period = next((c["period"] for r in profile for c in r["cells"] if c), None)
-    profile_total = data.cells("demandeurs_emploi_abc_decembre", profile_period, areas=areas[:1])[0]
-    profile_note = next((c["note"] for r in profile[:1] for c in r["cells"][:1] if c and c["note"]), None)
-
-    # occupations in shortage (region list)
-    tension_obs = None
-    if region:
-        tension_obs = data.cells("metiers_en_tension", areas=[region])[0]
-    tension = parse_tension_list(tension_obs["note"] if tension_obs else None)
-
-    # notes of the territory's own figures, shown under the matching block
-    notes = {"trends": [], "bmo": [], "rate": []}
-    for a, label in ((jobs[0], "Emplois salariés privés"), (seekers[0], "Demandeurs d'emploi")):
-        last = a["obs"][max(a["obs"])] if a["obs"] else None
-        if last and last.get("note"):
-            notes["trends"].append(f"{label} : {last['note']}")
-    if bmo_own and bmo_own.get("note"):
-        notes["bmo"].append(bmo_own["note"])
-    # shares with secret cells: the reader gets the coverage and the bounds of the true share
-    for ind, label in (("projets_recrutement_difficiles_part", "Projets jugés difficiles"),
-                       ("projets_recrutement_saisonniers_part", "Projets saisonniers")):
-        note = (bmo[ind][0] or {}).get("note") or ""
-        start = min((note.find(k) for k in ("part calculée", "nombre de projets") if k in note), default=-1)
-        if start >= 0:
-            notes["bmo"].append(f"{label} : {note[start:]}")
-    if last_own and rates[0]["obs"][last_own].get("note"):
-        notes["rate"].append(rates[0]["obs"][last_own]["note"])
-
-    charts = {
-        "trends": chart_uri(
-            charts_emploi.trends,
-            [{"label": a["label"], "role": a["role"], "points": _points(a)} for a in jobs],
-            [{"label": a["label"], "role": a["role"], "points": _points(a)} for a in seekers]),
-        "unemployment": chart_uri(charts_emploi.unemployment, rate_series, FIRST_YEAR_RATES)
-        if any(s["points"] for s in rate_series) else None,
-    }
-
-    # cover: at most 3 figures
-    key_figures = []
-    if jobs_years:
-        kf = key_figure(data, "emplois_salaries_prives", f"emplois salariés privés fin {jobs_years[-1]}",
-                             period=jobs_years[-1])
-        kf["compare"] = evolution_compare(data.cells("emplois_salaries_prives_evol_5ans"), areas)
-        key_figures.append(kf)
-    if seek_years:
-        kf = key_figure(data, "demandeurs_emploi_abc",
-                        f"demandeurs d'emploi A, B, C ({quarter_label(seek_years[-1] + '-T4')})",
-                        period=seek_years[-1])
-        kf["compare"] = evolution_compare(data.cells("demandeurs_emploi_abc_evol_1an"), areas)
-        key_figures.append(kf)
-    if last_own:
-        own_rate = rates[0]["obs"][last_own]
-        kf = key_figure(data, "taux_chomage_localise",
-                        f"taux de chômage, {quarter_label(last_own)}"
-                        + (" (estimation)" if own_rate["status"] == "estimate" else ""),
-                        decimals=1, unit="%", period=last_own)
-        key_figures.append(kf)
-
     return {
-        "id": "emploi",
-        "title": "Emploi et marché du travail",
-        "template": "sections/emploi.html.j2",
-        "source_ids": SOURCE_IDS,
-        "key_figures": key_figures,
-        "jobs_last": jobs[0]["obs"].get(jobs_years[-1]) if jobs_years else None,
-        "jobs_year": jobs_years[-1] if jobs_years else None,
-        "seekers_last": seekers[0]["obs"].get(seek_years[-1]) if seek_years else None,
-        "seekers_year": seek_years[-1] if seek_years else None,
-        "trend_table": trend_table,
-        "changes": changes,
-        "sector_rows": sector_rows,
-        "sector_year": sector_year,
-        "establishments": establishments,
-        "bmo": bmo,
-        "bmo_year": bmo_own["period"] if bmo_own else None,
-        "top": top,
-        "n_secret_fap": n_secret_fap,
+        "rates": rates,
         "rate_table": rate_table,
         "rate_last_own": last_own,
         "rate_quarter_label": quarter_label(last_own).rsplit(" ", 1)[0] if last_own else "",
@@ -252,15 +209,106 @@ def context(con, base: dict) -> dict | None:
         "rate_last_own_label": quarter_label(last_own),
         "rate_last_any_label": quarter_label(last_any),
         "rate_own_estimate": bool(last_own) and rates[0]["obs"][last_own]["status"] == "estimate",
+    }
+
+
+def _profile(data: Observations, areas: list[dict]) -> dict:
+    """The job seekers' profile (EPCI files, latest December)."""
+    profile = [{"label": label, "cells": data.cells(ind)} for ind, label in PROFILE]
+    profile_cols = [i for i in range(len(areas)) if any(_ok(r["cells"][i]) for r in profile)]
+    profile_period = next((c["period"] for r in profile for c in r["cells"] if c), None)
+    return {
         "profile": profile,
         "profile_cols": profile_cols,
         "profile_missing": [a["label"] for i, a in enumerate(areas) if i not in profile_cols],
         "profile_period": profile_period,
-        "profile_total": profile_total,
-        "profile_note": profile_note,
-        "tension": tension,
-        "tension_obs": tension_obs,
-        "notes": notes,
-        "charts": charts,
-        "first_year_rates": FIRST_YEAR_RATES,
+        "profile_total": data.cells("demandeurs_emploi_abc_decembre", profile_period, areas=areas[:1])[0],
+        "profile_note": next((c["note"] for r in profile[:1] for c in r["cells"][:1] if c and c["note"]), None),
     }
+
+
+def _notes(b: dict) -> dict[str, list[str]]:
+    """The notes of the territory's own figures, shown under the matching block."""
+    notes = {"trends": [], "bmo": [], "rate": []}
+    for a, label in ((b["jobs"][0], "Emplois salariés privés"), (b["seekers"][0], "Demandeurs d'emploi")):
+        last = a["obs"][max(a["obs"])] if a["obs"] else None
+        if last and last.get("note"):
+            notes["trends"].append(f"{label} : {last['note']}")
+    bmo_own = b["bmo"]["projets_recrutement"][0]
+    if bmo_own and bmo_own.get("note"):
+        notes["bmo"].append(bmo_own["note"])
+    # shares with secret cells: the reader gets the coverage and the bounds of the true share
+    for ind, label in (("projets_recrutement_difficiles_part", "Projets jugés difficiles"),
+                       ("projets_recrutement_saisonniers_part", "Projets saisonniers")):
+        note = (b["bmo"][ind][0] or {}).get("note") or ""
+        start = min((note.find(k) for k in ("part calculée", "nombre de projets") if k in note), default=-1)
+        if start >= 0:
+            notes["bmo"].append(f"{label} : {note[start:]}")
+    last_own = b["rate_last_own"]
+    if last_own and b["rates"][0]["obs"][last_own].get("note"):
+        notes["rate"].append(b["rates"][0]["obs"][last_own]["note"])
+    return notes
+
+
+def _charts(b: dict) -> dict[str, str | None]:
+    rate_series = [{"label": a["label"], "role": a["role"],
+                    "points": [(p, o["value"]) for p, o in sorted(a["obs"].items()) if _ok(o)],
+                    "estimate": any(o["status"] == "estimate" for o in a["obs"].values())}
+                   for a in b["rates"]]
+    return {
+        "trends": chart_uri(
+            charts_emploi.trends,
+            [{"label": a["label"], "role": a["role"], "points": _points(a)} for a in b["jobs"]],
+            [{"label": a["label"], "role": a["role"], "points": _points(a)} for a in b["seekers"]]),
+        "unemployment": chart_uri(charts_emploi.unemployment, rate_series, FIRST_YEAR_RATES)
+        if any(s["points"] for s in rate_series) else None,
+    }
+
+
+def _key_figures(data: Observations, b: dict) -> list[dict]:
+    """The cover's figures: at most 3."""
+    areas, out = data.areas, []
+    if b["jobs_years"]:
+        year = b["jobs_years"][-1]
+        kf = key_figure(data, "emplois_salaries_prives", f"emplois salariés privés fin {year}", period=year)
+        kf["compare"] = evolution_compare(data.cells("emplois_salaries_prives_evol_5ans"), areas)
+        out.append(kf)
+    if b["seek_years"]:
+        year = b["seek_years"][-1]
+        kf = key_figure(data, "demandeurs_emploi_abc",
+                        f"demandeurs d'emploi A, B, C ({quarter_label(year + '-T4')})", period=year)
+        kf["compare"] = evolution_compare(data.cells("demandeurs_emploi_abc_evol_1an"), areas)
+        out.append(kf)
+    last_own = b["rate_last_own"]
+    if last_own:
+        own_rate = b["rates"][0]["obs"][last_own]
+        out.append(key_figure(data, "taux_chomage_localise",
+                              f"taux de chômage, {quarter_label(last_own)}"
+                              + (" (estimation)" if own_rate["status"] == "estimate" else ""),
+                              decimals=1, unit="%", period=last_own))
+    return out
+
+
+def context(con, base: dict) -> EmploiContext | None:
+    areas = base["areas"]
+    region = next((a for a in areas if a["role"] == "region"), None)
+    data = Observations.of(con, base)
+    b = _trends(data, areas)
+    if not b["jobs_years"] and not b["seek_years"]:
+        return None
+    b |= _sectors(data, areas) | _recruitment(con, data, areas[0], region) | _unemployment(data)
+    tension_obs = data.cells("metiers_en_tension", areas=[region])[0] if region else None
+    jobs_year = b["jobs_years"][-1] if b["jobs_years"] else None
+    seekers_year = b["seek_years"][-1] if b["seek_years"] else None
+    return EmploiContext(
+        id="emploi", title="Emploi et marché du travail", template="sections/emploi.html.j2",
+        source_ids=SOURCE_IDS, key_figures=_key_figures(data, b),
+        jobs_last=b["jobs"][0]["obs"].get(jobs_year) if jobs_year else None, jobs_year=jobs_year,
+        seekers_last=b["seekers"][0]["obs"].get(seekers_year) if seekers_year else None,
+        seekers_year=seekers_year,
+        **{k: b[k] for k in ("trend_table", "changes", "sector_rows", "sector_year", "establishments", "bmo",
+                             "bmo_year", "top", "n_secret_fap", "rate_table", "rate_last_own", "rate_quarter_label",
+                             "rate_extra", "rate_last_own_label", "rate_last_any_label", "rate_own_estimate")},
+        **_profile(data, areas),
+        tension=parse_tension_list(tension_obs["note"] if tension_obs else None), tension_obs=tension_obs,
+        notes=_notes(b), charts=_charts(b), first_year_rates=FIRST_YEAR_RATES)

@@ -16,7 +16,8 @@ import pandas as pd
 
 from .. import charts_formation
 from ..formatting import number
-from .common import chart_uri, commune_geometries, per_inhabitants_compare, rows, territory_geometry
+from .common import (SectionContext, chart_uri, commune_geometries, per_inhabitants_compare, rows,
+                     territory_geometry)
 from .observations import Observations
 
 SOURCE_IDS = ["annuaire_education", "ofa_referentiel", "ofa_prepa_apprentissage", "inserjeunes_lycees",
@@ -137,20 +138,35 @@ def _region_rate(con, indicator_id: str) -> dict | None:
     return obs[0] if obs else None
 
 
-def context(con, base: dict) -> dict | None:
-    t = base["territory"]
-    set_id, tid = t["set_id"], t["territory_id"]
-    areas = base["areas"]
-    if not con.execute("select count(*) from indicators.catalog where indicator_id = 'lycees'").fetchone()[0]:
-        return None
-    obs = Observations.of(con, base)
-    empty = [None] * len(areas)
-    counts = [{"indicator_id": i, "label": label, "sub": sub, "cells": obs.cells_at_latest(i) or empty}
-              for i, label, sub in COUNT_ROWS]
-    own = {c["indicator_id"]: c["cells"][0] for c in counts}
-    etabs = establishments(con, set_id, tid)
+class FormationContext(SectionContext):
+    """What ``sections/formation.html.j2`` reads."""
 
-    # ---- map
+    counts: list[dict]  # establishment counts: label, sub (a « dont » line), cells
+    own: dict[str, dict | None]  # the territory's count of each
+    map: str | None  # the establishments' map (SVG data URI)
+    map_width_cm: float
+    map_counts: list[dict]
+    n_without_xy: int
+    n_cfa_commune: int
+    n_etablissements: int
+    lyc_cohort: str
+    cfa_cohort: str
+    lycees: list[dict]  # InserJeunes rates of the lycées (the first MAX_ROWS)
+    lycees_more: int
+    lycees_summary: dict
+    cfas: list[dict]
+    cfas_more: int
+    cfas_summary: dict
+    ref: dict[str, dict | None]  # the region's rates
+    strip: str | None  # the rates' strip chart
+    affelnet_year: str | None
+    affelnet: list[dict]
+    parcoursup: list[dict]
+    notes: list[str]
+
+
+def _establishments_map(con, set_id: str, tid: str, etabs: list[dict]) -> dict:
+    """The map of the establishments (organisations without coordinates counted per commune)."""
     communes = commune_geometries(con, set_id, tid)
     tgeom = territory_geometry(con, set_id, tid)
     map_uri, map_width = None, 5.2
@@ -170,34 +186,42 @@ def context(con, base: dict) -> dict | None:
         map_width = 6.6 if wide else 5.2  # inches, shown at that size in print
         map_uri = chart_uri(charts_formation.establishments_map, communes, tgeom, pts, cpts,
                             size=(map_width, 4.6))
-    n_without_xy = sum(1 for e in drawn if e["kind"] and not _ok(e["latitude"]) and e["kind"] != "cfa")
+    return {"map": map_uri, "map_width_cm": round(map_width * 2.54, 1), "map_counts": _map_counts(drawn),
+            "n_without_xy": sum(1 for e in drawn if e["kind"] and not _ok(e["latitude"]) and e["kind"] != "cfa"),
+            "n_cfa_commune": len(without_xy), "n_etablissements": len(etabs)}
 
-    # ---- insertion
-    ref_sco = _region_rate(con, "taux_emploi_6_mois_scolaire")
-    ref_app = _region_rate(con, "taux_emploi_6_mois_apprentis")
-    ref_sco12 = _region_rate(con, "taux_emploi_12_mois_scolaire")
-    ref_app12 = _region_rate(con, "taux_emploi_12_mois_apprentis")
+
+def _insertion(con, set_id: str, tid: str) -> dict:
+    """InserJeunes: the rates of the territory's lycées and CFA, against the region's."""
+    ref = {key: _region_rate(con, f"taux_emploi_{months}_mois_{voie}")
+           for key, months, voie in (("sco", 6, "scolaire"), ("app", 6, "apprentis"),
+                                     ("sco12", 12, "scolaire"), ("app12", 12, "apprentis"))}
     lyc_cohort, lycees = insertion_rows(con, set_id, tid, "inserjeunes_lycees", "ensemble")
     cfa_cohort, cfas = insertion_rows(con, set_id, tid, "inserjeunes_cfa", "apprentis")
     lycees.sort(key=lambda i: (not published(i), -(i["pupils"] if _ok(i["pupils"]) else -1), i["name"], i["uai"]))
     cfas.sort(key=lambda i: (not published(i), i["commune_label"], i["name"], i["uai"]))
-    ref_sco_v = ref_sco["value"] if ref_sco and ref_sco["status"] == "ok" else None
-    ref_app_v = ref_app["value"] if ref_app and ref_app["status"] == "ok" else None
-    strip = None
-    if lycees or cfas:
-        groups = []
-        if lycees:
-            groups.append({"label": "Lycées",
-                           "values": [i["rates"].get("taux_emploi_6m", {}).get("value") for i in lycees],
-                           "reference": ref_sco_v, "reference_label": "région, voie scolaire"})
-        if cfas:
-            groups.append({"label": "CFA",
-                           "values": [i["rates"].get("taux_emploi_6m", {}).get("value") for i in cfas],
-                           "reference": ref_app_v, "reference_label": "région, apprentissage"})
-        strip = chart_uri(charts_formation.insertion_strip,
-                          groups, title="Taux d'emploi à 6 mois des sortants, par établissement")
+    ref_sco_v = ref["sco"]["value"] if ref["sco"] and ref["sco"]["status"] == "ok" else None
+    ref_app_v = ref["app"]["value"] if ref["app"] and ref["app"]["status"] == "ok" else None
+    groups = []
+    if lycees:
+        groups.append({"label": "Lycées",
+                       "values": [i["rates"].get("taux_emploi_6m", {}).get("value") for i in lycees],
+                       "reference": ref_sco_v, "reference_label": "région, voie scolaire"})
+    if cfas:
+        groups.append({"label": "CFA",
+                       "values": [i["rates"].get("taux_emploi_6m", {}).get("value") for i in cfas],
+                       "reference": ref_app_v, "reference_label": "région, apprentissage"})
+    strip = chart_uri(charts_formation.insertion_strip, groups,
+                      title="Taux d'emploi à 6 mois des sortants, par établissement") if groups else None
+    return {"lyc_cohort": cohort_label(lyc_cohort), "cfa_cohort": cohort_label(cfa_cohort),
+            "lycees": _cap(lycees)[0], "lycees_more": _cap(lycees)[1], "lycees_summary": _summary(lycees, ref_sco_v),
+            "cfas": _cap(cfas)[0], "cfas_more": _cap(cfas)[1], "cfas_summary": _summary(cfas, ref_app_v),
+            "ref": ref, "strip": strip}
 
-    # ---- attractiveness
+
+def _offer(obs: Observations) -> dict:
+    """Attractiveness: Affelnet places and first wishes, the Parcoursup offer."""
+    empty = [None] * len(obs.areas)
     affelnet_year = (obs.periods("voeux1_par_place") or [None])[-1]
     affelnet = [{"label": label, "indicator_id": i, "decimals": d,
                  "cells": obs.cells_at_latest(i, affelnet_year) or empty}
@@ -206,50 +230,41 @@ def context(con, base: dict) -> dict | None:
                                     ("voeux1_par_place", "Premiers vœux par place", 2))]
     parcoursup = [{"label": label, "indicator_id": i, "cells": obs.cells_at_latest(i) or empty}
                   for i, label in PARCOURSUP_ROWS]
+    return {"affelnet_year": affelnet_year, "affelnet": affelnet, "parcoursup": parcoursup}
+
+
+def _key_figure(obs: Observations, own: dict) -> dict:
+    lyc, pro = own.get("lycees"), own.get("lycees_professionnels")
+    return {"value": number(lyc["value"], 0, lyc["status"]) if lyc else "non disponible",
+            "label": "lycées" + (f", dont {number(pro['value'])} professionnels"
+                                 if lyc and lyc["status"] == "ok" and pro and pro["status"] == "ok" else ""),
+            "period": lyc["period"] if lyc else None, "status": lyc["status"] if lyc else "missing",
+            "source_id": "annuaire_education",
+            "compare": per_inhabitants_compare(obs, obs.cells("lycees"))}
+
+
+def context(con, base: dict) -> FormationContext | None:
+    t = base["territory"]
+    set_id, tid = t["set_id"], t["territory_id"]
+    if not con.execute("select count(*) from indicators.catalog where indicator_id = 'lycees'").fetchone()[0]:
+        return None
+    obs = Observations.of(con, base)
+    empty = [None] * len(obs.areas)
+    counts = [{"indicator_id": i, "label": label, "sub": sub, "cells": obs.cells_at_latest(i) or empty}
+              for i, label, sub in COUNT_ROWS]
+    own = {c["indicator_id"]: c["cells"][0] for c in counts}
+    offer = _offer(obs)
     notes = []
-    for row in counts + affelnet + parcoursup:
+    for row in counts + offer["affelnet"] + offer["parcoursup"]:
         note = (row["cells"][0] or {}).get("note") or ""
         for part in note.split(" ; "):
             if part and "session Parcoursup" not in part and part not in notes:
                 notes.append(part)
-
-    lyc = own.get("lycees")
-    pro = own.get("lycees_professionnels")
-    kf = {"value": number(lyc["value"], 0, lyc["status"]) if lyc else "non disponible",
-          "label": "lycées" + (f", dont {number(pro['value'])} professionnels"
-                               if lyc and lyc["status"] == "ok" and pro and pro["status"] == "ok" else ""),
-          "period": lyc["period"] if lyc else None, "status": lyc["status"] if lyc else "missing",
-          "source_id": "annuaire_education",
-          "compare": per_inhabitants_compare(obs, obs.cells("lycees"))}
-    return {
-        "id": "formation",
-        "title": "Se former sur le territoire",
-        "template": "sections/formation.html.j2",
-        "source_ids": SOURCE_IDS,
-        "key_figures": [kf],
-        "counts": counts,
-        "own": own,
-        "map": map_uri,
-        "map_width_cm": round(map_width * 2.54, 1),
-        "map_counts": _map_counts(drawn),
-        "n_without_xy": n_without_xy,
-        "n_cfa_commune": len(without_xy),
-        "n_etablissements": len(etabs),
-        "lyc_cohort": cohort_label(lyc_cohort),
-        "cfa_cohort": cohort_label(cfa_cohort),
-        "lycees": _cap(lycees)[0],
-        "lycees_more": _cap(lycees)[1],
-        "lycees_summary": _summary(lycees, ref_sco_v),
-        "cfas": _cap(cfas)[0],
-        "cfas_more": _cap(cfas)[1],
-        "cfas_summary": _summary(cfas, ref_app_v),
-        "ref": {"sco": ref_sco, "app": ref_app, "sco12": ref_sco12, "app12": ref_app12},
-        "strip": strip,
-        "affelnet_year": affelnet_year,
-        "affelnet": affelnet,
-        "parcoursup": parcoursup,
-        "notes": notes,
-    }
+    return FormationContext(
+        id="formation", title="Se former sur le territoire", template="sections/formation.html.j2",
+        source_ids=SOURCE_IDS, key_figures=[_key_figure(obs, own)], counts=counts, own=own,
+        **_establishments_map(con, set_id, tid, establishments(con, set_id, tid)),
+        **_insertion(con, set_id, tid), **offer, notes=notes)
 
 
 def _map_counts(drawn: list[dict]) -> list[dict]:

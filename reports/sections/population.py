@@ -9,7 +9,7 @@ from portraits.themes import population as population_theme
 
 from .. import charts, charts_population
 from ..formatting import is_missing
-from .common import chart_uri, evolution_compare, key_figure, rows, table_rows
+from .common import SectionContext, chart_uri, evolution_compare, key_figure, rows, table_rows
 from .observations import Observations, declared
 
 SOURCE_IDS = ["insee_pop_historiques", "cog_communes_2026", "insee_dossier_complet_2022",
@@ -73,7 +73,28 @@ def _income(con, base: dict, obs: Observations) -> dict:
     }
 
 
-def context(con, base: dict) -> dict | None:
+class PopulationContext(SectionContext):
+    """What ``sections/population.html.j2`` reads; a table is a list of rows ``{indicator_id,
+    label, kind, decimals, cells}`` (``Observations.table``), its rows declared with the indicators."""
+
+    years: list[str]
+    pop_table: list[dict]  # per year: the population of every area
+    variations: list[dict]  # average annual changes, long and 5 years
+    notes: list[str]
+    census_notes: list[str]
+    change_rows: list[dict]
+    age_rows: list[dict]
+    age_summary_rows: list[dict]
+    household_rows: list[dict]
+    housing_rows: list[dict]
+    activity_rows: list[dict]
+    jobs_rows: list[dict]
+    own_unemployment: list[dict]
+    income: dict  # communes only: the commune's own, or its communes' range
+    charts: dict[str, str]
+
+
+def context(con, base: dict) -> PopulationContext | None:
     areas = base["areas"]
     obs = Observations.of(con, base)
     years, pop_by_area = obs.series("population")
@@ -120,7 +141,7 @@ def context(con, base: dict) -> dict | None:
     if key_figures[0]["compare"]:
         key_figures[0]["compare"][0]["label"] = (
             f"évolution annuelle moyenne {key_figures[0]['compare'][0]['label'].removeprefix('évolution ')}")
-    return {
+    return PopulationContext(**{
         "id": "population",
         "title": "Population",
         "template": "sections/population.html.j2",
@@ -148,4 +169,4 @@ def context(con, base: dict) -> dict | None:
                                       [lab for _, lab in UNEMPLOYMENT_GROUPS], unemployment_series,
                                       "Taux de chômage par âge en 2022 (recensement)"),
         },
-    }
+    })

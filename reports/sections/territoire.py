@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .. import maps
 from ..formatting import short_label
-from .common import chart_uri, commune_geometries, geo_frame, key_figure, territory_geometry
+from .common import SectionContext, chart_uri, commune_geometries, geo_frame, key_figure, territory_geometry
 from .observations import Observations
 
 SOURCE_IDS = ["contours_communes_2024", "cog_epci_2026", "cog_communes_2026"]
@@ -31,7 +31,16 @@ def _context_layers(con) -> tuple:
     return region, deps
 
 
-def context(con, base: dict) -> dict | None:
+class TerritoireContext(SectionContext):
+    """What ``sections/territoire.html.j2`` reads."""
+
+    maps: dict[str, str]  # locator and communes maps (SVG data URIs)
+    area_km2: float | None
+    biggest: list[str]  # the 5 most populated communes
+    neighbours: dict | None  # the 3 most similar territories of the set, with a few figures
+
+
+def context(con, base: dict) -> TerritoireContext | None:
     t = base["territory"]
     set_id, tid = t["set_id"], t["territory_id"]
     region, deps = _context_layers(con)
@@ -47,7 +56,7 @@ def context(con, base: dict) -> dict | None:
     area = obs.own("superficie")
     biggest = [c["label"] for c in base["communes"][:5] if c.get("label")]
     neighbours = _neighbours(con, set_id, tid)
-    return {
+    return TerritoireContext(**{
         "id": "territoire",
         "title": "Le territoire",
         "template": "sections/territoire.html.j2",
@@ -57,7 +66,7 @@ def context(con, base: dict) -> dict | None:
         "area_km2": area["value"] if area and area["status"] == "ok" else None,
         "biggest": biggest,
         "neighbours": neighbours,
-    }
+    })
 
 
 NEIGHBOUR_COLUMNS = [
