@@ -119,58 +119,75 @@ def commune_history(
     """
     cur26 = _current(cog2026_communes)
     current = set(cur26["code"])
-    names26 = dict(zip(cur26["code"], cur26["name"]))
+    links = _Links(current)
+    links.read_cog(cog2026_communes, links.links26, "2026")
+    for code in list(links.links26):
+        links.kind.setdefault(code, "former")
+    if cog2024_communes is not None:
+        links.read_cog(cog2024_communes, links.links24, "2024")
+        cur24 = _current(cog2024_communes)
+        links.current24.update(zip(cur24["code"], cur24["name"]))
+    if v_commune_2024 is not None:
+        links.read_v_commune(v_commune_2024)
+    if links.conflicts:
+        raise ValueError("commune history: a code links to two communes: " + "; ".join(links.conflicts))
+    rows = links.resolve_all()
+    out = pd.DataFrame(rows, columns=["old_code", "new_code"])
+    links.classify_gone_after_2024(rows)
+    out["effective_date"] = [KNOWN_EFFECTIVE_DATES.get(c) for c in out["old_code"]]
+    out["old_name"] = [links.old_names.get(c) for c in out["old_code"]]
+    out["new_name"] = out["new_code"].map(dict(zip(cur26["code"], cur26["name"])))
+    out["kind"] = [links.kind.get(c, "former") for c in out["old_code"]]
+    out = out[HISTORY_COLUMNS]
+    out.attrs["current_codes"] = frozenset(current)
+    return out
 
-    # link tables: old code -> code of the same vintage
-    links26: dict[str, str] = {}
-    links24: dict[str, str] = {}
-    kind: dict[str, str] = {}
-    old_names: dict[str, str] = {}
-    conflicts: list[str] = []
 
-    def add(table: dict, old, new, vintage: str) -> None:
+class _Links:
+    """The links of :func:`commune_history`: old code → code of the same vintage (COG 2026, then
+    COG 2024 and its ``v_commune``), with each old code's kind and name."""
+
+    def __init__(self, current: set[str]):
+        self.current = current
+        self.links26: dict[str, str] = {}
+        self.links24: dict[str, str] = {}
+        self.kind: dict[str, str] = {}
+        self.old_names: dict[str, str] = {}
+        self.current24: dict[str, str] = {}  # the communes of 2024: code → name
+        self.conflicts: list[str] = []
+
+    def add(self, table: dict, old, new, vintage: str) -> None:
         old, new = _text(old), _text(new)
         if not old or not new or old == new:
             return
         if old in table and table[old] != new:
-            conflicts.append(f"{old} → {table[old]} and → {new} in COG {vintage}")
+            self.conflicts.append(f"{old} → {table[old]} and → {new} in COG {vintage}")
             return
         table[old] = new
 
-    def read_cog(frame: pd.DataFrame, table: dict, vintage: str) -> None:
+    def read_cog(self, frame: pd.DataFrame, table: dict, vintage: str) -> None:
         for r in frame.itertuples(index=False):
             if r.type == "commune-actuelle":
                 for f in _text(r.former_codes).split("|"):
-                    add(table, f, r.code, vintage)
+                    self.add(table, f, r.code, vintage)
             else:
-                add(table, r.code, r.parent_code, vintage)
-                if vintage == "2026" and r.code not in current:
-                    kind.setdefault(r.code, "delegated" if r.type == "commune-deleguee" else "associated")
-                old_names.setdefault(r.code, r.name)
+                self.add(table, r.code, r.parent_code, vintage)
+                if vintage == "2026" and r.code not in self.current:
+                    self.kind.setdefault(r.code, "delegated" if r.type == "commune-deleguee" else "associated")
+                self.old_names.setdefault(r.code, r.name)
 
-    read_cog(cog2026_communes, links26, "2026")
-    for code in list(links26):
-        kind.setdefault(code, "former")
-
-    current24: dict[str, str] = {}
-    if cog2024_communes is not None:
-        read_cog(cog2024_communes, links24, "2024")
-        cur24 = _current(cog2024_communes)
-        current24.update(zip(cur24["code"], cur24["name"]))
-    if v_commune_2024 is not None:
-        for r in v_commune_2024.itertuples(index=False):
+    def read_v_commune(self, frame: pd.DataFrame) -> None:
+        for r in frame.itertuples(index=False):
             if r.type == "COM":
-                current24.setdefault(r.code, r.name)
+                self.current24.setdefault(r.code, r.name)
             else:
-                add(links24, r.code, r.parent_code, "2024 (v_commune)")
-                old_names.setdefault(r.code, r.name)
-    if conflicts:
-        raise ValueError("commune history: a code links to two communes: " + "; ".join(conflicts))
+                self.add(self.links24, r.code, r.parent_code, "2024 (v_commune)")
+                self.old_names.setdefault(r.code, r.name)
 
-    def resolve(code: str) -> str | None:
+    def resolve(self, code: str) -> str | None:
         seen = [code]
-        while code not in current:
-            nxt = links26.get(code) or links24.get(code)
+        while code not in self.current:
+            nxt = self.links26.get(code) or self.links24.get(code)
             if nxt is None:
                 return None
             if nxt in seen:
@@ -179,41 +196,42 @@ def commune_history(
             code = nxt
         return code
 
-    gone24 = {c for c in current24 if c not in current}
-    olds = (set(links26) | set(links24) | gone24) - current
-    rows, unresolved = [], []
-    for old in sorted(olds):
-        new = resolve(old)
-        if new is None:
-            unresolved.append(old)
-            continue
-        if old in gone24:
-            old_names[old] = old_names.get(old) or current24[old]
-        rows.append((old, new))
-    if unresolved:
+    def gone24(self) -> set[str]:
+        return {c for c in self.current24 if c not in self.current}
+
+    def resolve_all(self) -> list[tuple[str, str]]:
+        """(old code, 2026 commune) for every old code; a 2024 commune of ours that leads nowhere
+        is an error."""
+        gone24 = self.gone24()
+        olds = (set(self.links26) | set(self.links24) | gone24) - self.current
+        rows, unresolved = [], []
+        for old in sorted(olds):
+            new = self.resolve(old)
+            if new is None:
+                unresolved.append(old)
+                continue
+            if old in gone24:
+                self.old_names[old] = self.old_names.get(old) or self.current24[old]
+            rows.append((old, new))
         # codes of other regions reached through a national v_commune file are not ours to resolve
         ours = [c for c in unresolved if c in gone24]
         if ours:
             raise ValueError("commune history: 2024 communes with no 2026 commune: " + ", ".join(ours))
+        return rows
 
-    out = pd.DataFrame(rows, columns=["old_code", "new_code"])
-    # 2024 communes that disappeared: merged when another 2024 commune lands on the same target
-    targets_24 = defaultdict(set)
-    resolved = dict(rows)
-    for code in current24:
-        t = code if code in current else resolved.get(code)
-        if t:
-            targets_24[t].add(code)
-    for old, new in rows:
-        if old in gone24:
-            kind[old] = "merged_after_2024" if len(targets_24[new]) > 1 else "recoded_after_2024"
-    out["effective_date"] = [KNOWN_EFFECTIVE_DATES.get(c) for c in out["old_code"]]
-    out["old_name"] = [old_names.get(c) for c in out["old_code"]]
-    out["new_name"] = out["new_code"].map(names26)
-    out["kind"] = [kind.get(c, "former") for c in out["old_code"]]
-    out = out[HISTORY_COLUMNS]
-    out.attrs["current_codes"] = frozenset(current)
-    return out
+    def classify_gone_after_2024(self, rows: list[tuple[str, str]]) -> None:
+        """2024 communes that disappeared: merged when another 2024 commune lands on the same
+        target, else recoded."""
+        targets_24 = defaultdict(set)
+        resolved = dict(rows)
+        for code in self.current24:
+            t = code if code in self.current else resolved.get(code)
+            if t:
+                targets_24[t].add(code)
+        gone24 = self.gone24()
+        for old, new in rows:
+            if old in gone24:
+                self.kind[old] = "merged_after_2024" if len(targets_24[new]) > 1 else "recoded_after_2024"
 
 
 def _current_codes(history: pd.DataFrame, current_codes) -> frozenset[str]:
