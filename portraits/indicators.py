@@ -49,6 +49,7 @@ class Row:
     label: str  # French, as the row reads in the portrait
     period: str | None = None  # the period shown; default: the indicator's (None: the latest)
     signed: bool = False  # a signed count (« +1 234 »)
+    sub: bool = False  # a part of the row above (« dont … »), indented
 
     def __post_init__(self):
         if self.table.count(".") != 1 or not all(self.table.split(".")):

@@ -92,11 +92,18 @@ def test_adding_a_census_indicator_is_one_declaration(warehouse_db, tmp_path, mo
 
 
 def test_the_sections_tables_come_from_the_declarations():
+    from reports.sections import formation as formation_section
+
     declared = {r.table for i in indicators.catalog() for r in i.rows}
-    assert declared == set(population_section.TABLES.values())
+    assert declared == set(population_section.TABLES.values()) | {formation_section.COUNTS_TABLE,
+                                                                   formation_section.PARCOURSUP_TABLE}
     spec = common.table_rows("population.jobs")
-    assert spec[0] == ("emplois_rp2018", "2018", "Emplois au lieu de travail en 2018", "num", 0)
-    assert ("solde_naturel", "2016-2022", "Solde naturel 2016-2022", "signed", 0) in common.table_rows("population.change")
+    assert spec[0] == ("emplois_rp2018", "2018", "Emplois au lieu de travail en 2018", "num", 0, False)
+    assert ("solde_naturel", "2016-2022", "Solde naturel 2016-2022", "signed", 0, False) \
+        in common.table_rows("population.change")
+    counts = common.table_rows("formation.counts")
+    assert [r[0] for r in counts[:2]] == ["lycees", "lycees_professionnels"] and counts[1][5] and not counts[0][5]
+    assert common.table_rows("formation.parcoursup")[-1][:3] == ("formations_parcoursup", None, "Total")
 
 
 # ---------------------------------------------------------------------------------------- bad input

@@ -38,9 +38,9 @@ def _kind(indicator, row) -> str:
 def table_rows(table: str) -> list[tuple]:
     """The rows of a section's table (``"<section>.<table>"``), from the declarations of the
     indicators that appear in it (``Indicator.rows``), in their order: ``(indicator_id, period or
-    None for the latest, French label, kind, decimals)``. A table no declaration names is an
-    error: a section never shows an empty table by a typo."""
-    out = [(i.id, r.period or i.period, r.label, _kind(i, r), i.decimals)
+    None for the latest, French label, kind, decimals, sub)`` (``sub``: a « dont » line). A table no
+    declaration names is an error: a section never shows an empty table by a typo."""
+    out = [(i.id, r.period or i.period, r.label, _kind(i, r), i.decimals, r.sub)
            for i in catalog() for r in i.rows if r.table == table]
     if not out:
         raise KeyError(f"no indicator declares a row of the table {table!r} (Indicator.rows)")

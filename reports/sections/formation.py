@@ -17,7 +17,7 @@ import pandas as pd
 from .. import charts_formation
 from ..formatting import number
 from .common import (SectionContext, chart_uri, commune_geometries, per_inhabitants_compare, rows,
-                     territory_geometry)
+                     table_rows, territory_geometry)
 from .observations import Observations
 
 SOURCE_IDS = ["annuaire_education", "ofa_referentiel", "ofa_prepa_apprentissage", "inserjeunes_lycees",
@@ -25,29 +25,8 @@ SOURCE_IDS = ["annuaire_education", "ofa_referentiel", "ofa_prepa_apprentissage"
 MAX_ROWS = 10  # establishments listed per table beyond MAX_ROWS + 2; the full list is in etablissements.csv
 _PREFIX = re.compile(r"^organisme de formation\s*-\s*centre de formation d'apprentis\s+(de\s+|d')?", re.I)
 
-COUNT_ROWS = [
-    ("lycees", "Lycées", False),
-    ("lycees_professionnels", "dont lycées professionnels (y c. sections professionnelles)", True),
-    ("lycees_polyvalents", "dont lycées polyvalents", True),
-    ("lycees_generaux_technologiques", "dont lycées généraux et technologiques", True),
-    ("lycees_autres", "dont autres lycées (agricoles privés, écoles techniques…)", True),
-    ("lycees_publics", "dont lycées publics", True),
-    ("lycees_prives", "dont lycées privés", True),
-    ("eleves_lycees", "Élèves des lycées (effectifs publiés)", False),
-    ("colleges", "Collèges", False),
-    ("cio", "Centres d'information et d'orientation (CIO)", False),
-    ("cfa", "Organismes de formation en apprentissage", False),
-]
-PARCOURSUP_ROWS = [
-    ("formations_parcoursup_bts", "BTS et BTSA"),
-    ("formations_parcoursup_but", "BUT"),
-    ("formations_parcoursup_licence", "Licences"),
-    ("formations_parcoursup_cpge", "Classes préparatoires"),
-    ("formations_parcoursup_ingenieur", "Écoles d'ingénieurs"),
-    ("formations_parcoursup_diplome_etat", "Diplômes d'État (santé, social)"),
-    ("formations_parcoursup_autres", "Autres formations"),
-    ("formations_parcoursup", "Total"),
-]
+# the tables' rows come from the declarations (portraits/themes/formation_indicators.py, ``row=``)
+COUNTS_TABLE, PARCOURSUP_TABLE = "formation.counts", "formation.parcoursup"
 def display_name(name: str) -> str:
     """InserJeunes CFA labels without their generic prefix ("Organisme de formation-Centre de
     formation d'apprentis de …"), first letter upper-cased."""
@@ -229,7 +208,7 @@ def _offer(obs: Observations) -> dict:
                                     ("voeux1_affelnet", "Premiers vœux", 0),
                                     ("voeux1_par_place", "Premiers vœux par place", 2))]
     parcoursup = [{"label": label, "indicator_id": i, "cells": obs.cells_at_latest(i) or empty}
-                  for i, label in PARCOURSUP_ROWS]
+                  for i, _p, label, *_r in table_rows(PARCOURSUP_TABLE)]
     return {"affelnet_year": affelnet_year, "affelnet": affelnet, "parcoursup": parcoursup}
 
 
@@ -251,7 +230,7 @@ def context(con, base: dict) -> FormationContext | None:
     obs = Observations.of(con, base)
     empty = [None] * len(obs.areas)
     counts = [{"indicator_id": i, "label": label, "sub": sub, "cells": obs.cells_at_latest(i) or empty}
-              for i, label, sub in COUNT_ROWS]
+              for i, _p, label, _k, _d, sub in table_rows(COUNTS_TABLE)]
     own = {c["indicator_id"]: c["cells"][0] for c in counts}
     offer = _offer(obs)
     notes = []

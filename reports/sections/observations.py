@@ -109,7 +109,7 @@ class Observations:
         """Rows of a section's table (``common.table_rows``): one per declared row with at least
         one observation among the areas."""
         out = []
-        for ind, period, label, kind, dec in spec:
+        for ind, period, label, kind, dec, _sub in spec:
             cells = self.cells(ind, period)
             if all(c is None for c in cells):
                 continue
