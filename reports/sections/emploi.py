@@ -12,7 +12,7 @@ from portraits.themes.emploi import FAP_DIFFICULT_PREFIX, FAP_PREFIX, SECTORS
 
 from .. import charts_emploi
 from ..formatting import is_missing
-from .common import SectionContext, chart_uri, evolution_compare, key_figure, rows
+from .common import SectionContext, chart_uri, evolution_compare, key_figure
 from .observations import Observations
 
 SOURCE_IDS = ["urssaf_effectifs_commune", "urssaf_secteurs_2025", "dares_defm_communes", "pe_defm_epci_2019",
@@ -65,43 +65,26 @@ def parse_tension_list(note: str | None) -> list[dict]:
     return out
 
 
-def top_occupations(con, area: dict, region: dict | None, n: int = TOP_N) -> tuple[list[dict], int]:
+def top_occupations(con, data: Observations, area: dict, region: dict | None,
+                    n: int = TOP_N) -> tuple[list[dict], int]:
     """The ``n`` occupations with the most recruitment projects in the territory (published or
     estimated values), with their share of difficult projects here and in the region; and the number
     of occupations whose figure is secret here."""
-    top = rows(
-        con,
-        """select o.indicator_id, o.period, o.value, o.status, o.source_id, o.note, c.label
-           from indicators.observation o join indicators.catalog c using (indicator_id)
-           where o.set_id = ? and o.territory_id = ? and starts_with(o.indicator_id, ?)
-             and o.status in ('ok', 'estimate')
-           order by o.value desc, o.indicator_id limit ?""",
-        (area["set_id"], area["territory_id"], FAP_PREFIX, n),
-    )
-    n_secret = con.execute(
-        """select count(*) from indicators.observation
-           where set_id = ? and territory_id = ? and starts_with(indicator_id, ?) and status = 'secret'""",
-        [area["set_id"], area["territory_id"], FAP_PREFIX]).fetchone()[0]
-    codes = [r["indicator_id"].removeprefix(FAP_PREFIX) for r in top]
-    places = [area] + ([region] if region else [])
-    where = " or ".join(["(set_id = ? and territory_id = ?)"] * len(places))
-    diff = {}
-    if codes:
-        for r in rows(con, f"""select set_id, territory_id, indicator_id, period, value, numerator, denominator,
-                                      status, source_id, note
-                               from indicators.observation
-                               where ({where}) and indicator_id in (select unnest(?))""",
-                      (*[x for a in places for x in (a["set_id"], a["territory_id"])],
-                       [FAP_DIFFICULT_PREFIX + c for c in codes])):
-            diff[(r["set_id"], r["territory_id"], r["indicator_id"], r["period"])] = r
+    found = [(ind, o) for ind, per in data.generated(area, FAP_PREFIX).items() for o in per.values()]
+    top = sorted(((ind, o) for ind, o in found if o["status"] in ("ok", "estimate")),
+                 key=lambda io: (-io[1]["value"], io[0]))[:n]
+    n_secret = sum(1 for _ind, o in found if o["status"] == "secret")
+    # the generated occupations are catalogued by their theme (indicators.catalog), not declared
+    labels = dict(con.execute("select indicator_id, label from indicators.catalog where indicator_id in "
+                              "(select unnest(?))", [[ind for ind, _o in top]]).fetchall()) if top else {}
     out = []
-    for r, code in zip(top, codes):
+    for ind, o in top:
+        code = ind.removeprefix(FAP_PREFIX)
         key = FAP_DIFFICULT_PREFIX + code
         out.append({
-            "code": code.upper(), "label": r["label"].split(" : ", 1)[-1], "projects": r,
-            "difficult": diff.get((area["set_id"], area["territory_id"], key, r["period"])),
-            "difficult_region": (diff.get((region["set_id"], region["territory_id"], key, r["period"]))
-                                 if region else None),
+            "code": code.upper(), "label": labels[ind].split(" : ", 1)[-1], "projects": o,
+            "difficult": data.obs(area, key).get(o["period"]),
+            "difficult_region": data.obs(region, key).get(o["period"]) if region else None,
         })
     return out, n_secret
 
@@ -176,7 +159,7 @@ def _recruitment(con, data: Observations, own: dict, region: dict | None) -> dic
     """The BMO survey: projects, difficult and seasonal shares, the top occupations."""
     bmo = {ind: data.cells(ind) for ind in
            ("projets_recrutement", "projets_recrutement_difficiles_part", "projets_recrutement_saisonniers_part")}
-    top, n_secret_fap = top_occupations(con, own, region)
+    top, n_secret_fap = top_occupations(con, data, own, region)
     bmo_own = bmo["projets_recrutement"][0]
     return {"bmo": bmo, "bmo_year": bmo_own["period"] if bmo_own else None, "top": top,
             "n_secret_fap": n_secret_fap}

@@ -110,13 +110,6 @@ def _summary(items: list[dict], reference: float | None) -> dict:
     return out
 
 
-def _region_rate(con, indicator_id: str) -> dict | None:
-    obs = rows(con, """select period, value, numerator, denominator, status from indicators.observation
-                       where set_id = 'region' and indicator_id = ? order by period desc limit 1""",
-               (indicator_id,))
-    return obs[0] if obs else None
-
-
 class FormationContext(SectionContext):
     """What ``sections/formation.html.j2`` reads."""
 
@@ -170,9 +163,11 @@ def _establishments_map(con, set_id: str, tid: str, etabs: list[dict]) -> dict:
             "n_cfa_commune": len(without_xy), "n_etablissements": len(etabs)}
 
 
-def _insertion(con, set_id: str, tid: str) -> dict:
-    """InserJeunes: the rates of the territory's lycées and CFA, against the region's."""
-    ref = {key: _region_rate(con, f"taux_emploi_{months}_mois_{voie}")
+def _insertion(con, obs: Observations, set_id: str, tid: str) -> dict:
+    """InserJeunes: the rates of the territory's lycées and CFA, against the region's (its latest
+    cohort)."""
+    region = next((a for a in obs.areas if a["set_id"] == "region"), None)
+    ref = {key: obs.latest(region, f"taux_emploi_{months}_mois_{voie}") if region else None
            for key, months, voie in (("sco", 6, "scolaire"), ("app", 6, "apprentis"),
                                      ("sco12", 12, "scolaire"), ("app12", 12, "apprentis"))}
     lyc_cohort, lycees = insertion_rows(con, set_id, tid, "inserjeunes_lycees", "ensemble")
@@ -243,7 +238,7 @@ def context(con, base: dict) -> FormationContext | None:
         id="formation", title="Se former sur le territoire", template="sections/formation.html.j2",
         source_ids=SOURCE_IDS, key_figures=[_key_figure(obs, own)], counts=counts, own=own,
         **_establishments_map(con, set_id, tid, establishments(con, set_id, tid)),
-        **_insertion(con, set_id, tid), **offer, notes=notes)
+        **_insertion(con, obs, set_id, tid), **offer, notes=notes)
 
 
 def _map_counts(drawn: list[dict]) -> list[dict]:

@@ -5,6 +5,10 @@ observation of those areas is read in one query (some 1,500 rows), once per port
 sections ask this reader for series, cells and tables instead of querying an indicator at a time
 (about a hundred queries of 2-4 ms each before).
 
+The few queries left in the sections read other territories: the member communes of the territory
+(population's income table, the maps) and the neighbours of the set (``territoire``, through a
+reader of their own).
+
 An indicator a section asks for must be declared (``portraits/themes``, ``Indicator``) or generated
 by a theme (``GENERATED_PREFIXES``): anything else is an error naming it, never an empty cell.
 """
@@ -86,6 +90,13 @@ class Observations:
     def cells(self, indicator_id: str, period: str | None = None, areas: list[dict] | None = None) -> list:
         """The observation of ``period`` (default: each area's latest) per area (``None`` if absent)."""
         return [self.latest(a, indicator_id, period) for a in (areas or self.areas)]
+
+    def generated(self, area: dict, prefix: str) -> dict[str, dict]:
+        """The series of ``area`` whose id starts with ``prefix`` (the indicators a theme generates
+        from its source, e.g. one per BMO occupation): ``{indicator_id: {period: observation}}``."""
+        check_known(prefix)
+        return {ind: obs for (s, t, ind), obs in self.by_key.items()
+                if (s, t) == _key(area) and ind.startswith(prefix)}
 
     def periods(self, indicator_id: str) -> list[str]:
         """The periods of ``indicator_id`` any area has, sorted."""
