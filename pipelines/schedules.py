@@ -51,7 +51,9 @@ def _selection(dataset_ids):
 
 FAMILY_JOBS = {
     name: define_asset_job(f"refresh_{name}", selection=_selection(ids), executor_def=in_process_executor,
-                           description=f"Refresh {name}: {', '.join(ids)} and everything downstream, then publish.")
+                           description=f"Refresh {name}: read {', '.join(ids)} again, recompute what depends on "
+                                       "them (a territory file among them is applied by refresh_territory_files) "
+                                       "and publish.")
     for name, (ids, _cron) in FAMILIES.items()
 }
 
