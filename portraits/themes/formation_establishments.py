@@ -267,7 +267,6 @@ def build_establishments(con, issues: Issues) -> pd.DataFrame:
     """The establishment table (:data:`ETAB_COLUMNS`) from the raw tables (module docstring)."""
     region_codes = {r[0] for r in con.execute("select commune_code from ref.commune where in_region").fetchall()}
     history = con.execute("select old_code, new_code from ref.commune_history").df()
-    labels = dict(con.execute("select commune_code, label from ref.commune").fetchall())
     names = CommuneNames.from_warehouse(con)
     ofa = ofa_organisations(con.execute("select * from raw.ofa_referentiel").df(),
                             con.execute("select * from raw.ofa_prepa_apprentissage").df(), issues)
