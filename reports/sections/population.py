@@ -94,13 +94,8 @@ class PopulationContext(SectionContext):
     charts: dict[str, str]
 
 
-def context(con, base: dict) -> PopulationContext | None:
-    areas = base["areas"]
-    obs = Observations.of(con, base)
-    years, pop_by_area = obs.series("population")
-    if not years:
-        return None
-    pop_table = [{"year": y, "cells": [a["obs"].get(y) for a in pop_by_area]} for y in years]
+def _series(obs: Observations, years: list[str], pop_by_area: list[dict]) -> dict:
+    """The municipal population by year, its index chart and its average annual changes."""
     index_series = [
         {"label": a["label"], "role": a["role"],
          "points": [(int(y), a["obs"][y]["value"]) for y in years
@@ -112,12 +107,16 @@ def context(con, base: dict) -> PopulationContext | None:
         cells = obs.cells(ind)
         period = next((c["period"] for c in cells if c), None)
         variations.append({"indicator_id": ind, "label": declared(ind).label, "period": period, "cells": cells})
-    pop_notes = sorted({o["note"] for o in pop_by_area[0]["obs"].values() if o.get("note")})
-    tables = {key: table_rows(table) for key, table in TABLES.items()}
-    shown = sorted({r[0] for spec in tables.values() for r in spec} | set(_CHART_IDS))
+    return {"years": years,
+            "pop_table": [{"year": y, "cells": [a["obs"].get(y) for a in pop_by_area]} for y in years],
+            "variations": variations,
+            "notes": sorted({o["note"] for o in pop_by_area[0]["obs"].values() if o.get("note")}),
+            "index_chart": chart_uri(charts.population_index, index_series)}
 
-    age_rows = [{"label": lab, "count": obs.own(f"population_age_{b}", "2022"),
-                 "cells": obs.cells(f"part_age_{b}", "2022")} for b, lab in AGE_BANDS]
+
+def _by_age(obs: Observations) -> dict:
+    """The age structure and the unemployment rate by age (2022), with their charts."""
+    areas = obs.areas
     age_series = [{"label": a["label"], "role": a["role"],
                    "values": [_value(obs.cells(f"part_age_{b}", "2022")[i]) for b, _ in AGE_BANDS]}
                   for i, a in enumerate(areas)]
@@ -125,10 +124,19 @@ def context(con, base: dict) -> PopulationContext | None:
                             "values": [_value(obs.cells(f"taux_chomage_rp_{b}", "2022")[i])
                                        for b, _ in UNEMPLOYMENT_GROUPS]}
                            for i, a in enumerate(areas)]
-    own_unemployment = [{"label": lab, "obs": obs.own(f"taux_chomage_rp_{b}", "2022")}
-                        for b, lab in UNEMPLOYMENT_GROUPS]
+    return {
+        "age_rows": [{"label": lab, "count": obs.own(f"population_age_{b}", "2022"),
+                      "cells": obs.cells(f"part_age_{b}", "2022")} for b, lab in AGE_BANDS],
+        "own_unemployment": [{"label": lab, "obs": obs.own(f"taux_chomage_rp_{b}", "2022")}
+                             for b, lab in UNEMPLOYMENT_GROUPS],
+        "age_chart": chart_uri(charts_population.age_structure, [lab for _, lab in AGE_BANDS], age_series,
+                               year="2022"),
+        "unemployment_chart": chart_uri(charts_population.rates_by_group, [lab for _, lab in UNEMPLOYMENT_GROUPS],
+                                        unemployment_series, "Taux de chômage par âge en 2022 (recensement)"),
+    }
 
-    latest_year = years[-1]
+
+def _key_figures(obs: Observations, latest_year: str) -> list[dict]:
     key_figures = [
         key_figure(obs, "population", f"habitants en {latest_year}", period=latest_year),
         key_figure(obs, "part_moins_30", "de moins de 30 ans en 2022", decimals=1, unit="%", period="2022"),
@@ -137,36 +145,28 @@ def context(con, base: dict) -> PopulationContext | None:
     ]
     # sizes of the département and region say little: compare the growth rate instead
     key_figures[0]["compare"] = evolution_compare(
-        obs.cells("population_variation_annuelle_longue"), areas, decimals=2)
+        obs.cells("population_variation_annuelle_longue"), obs.areas, decimals=2)
     if key_figures[0]["compare"]:
         key_figures[0]["compare"][0]["label"] = (
             f"évolution annuelle moyenne {key_figures[0]['compare'][0]['label'].removeprefix('évolution ')}")
-    return PopulationContext(**{
-        "id": "population",
-        "title": "Population",
-        "template": "sections/population.html.j2",
-        "source_ids": SOURCE_IDS,
-        "key_figures": key_figures,
-        "years": years,
-        "pop_table": pop_table,
-        "variations": variations,
-        "notes": pop_notes,
-        "census_notes": [n for n in obs.own_notes(shown, _SECTION_NOTES_SKIPPED) if n not in pop_notes],
-        "change_rows": obs.table(tables["change_rows"]),
-        "age_rows": age_rows,
-        "age_summary_rows": obs.table(tables["age_summary_rows"]),
-        "household_rows": obs.table(tables["household_rows"]),
-        "housing_rows": obs.table(tables["housing_rows"]),
-        "activity_rows": obs.table(tables["activity_rows"]),
-        "jobs_rows": obs.table(tables["jobs_rows"]),
-        "own_unemployment": own_unemployment,
-        "income": _income(con, base, obs),
-        "charts": {
-            "population_index": chart_uri(charts.population_index, index_series),
-            "age_structure": chart_uri(charts_population.age_structure,
-                                       [lab for _, lab in AGE_BANDS], age_series, year="2022"),
-            "unemployment": chart_uri(charts_population.rates_by_group,
-                                      [lab for _, lab in UNEMPLOYMENT_GROUPS], unemployment_series,
-                                      "Taux de chômage par âge en 2022 (recensement)"),
-        },
-    })
+    return key_figures
+
+
+def context(con, base: dict) -> PopulationContext | None:
+    obs = Observations.of(con, base)
+    years, pop_by_area = obs.series("population")
+    if not years:
+        return None
+    series, ages = _series(obs, years, pop_by_area), _by_age(obs)
+    tables = {key: table_rows(table) for key, table in TABLES.items()}
+    shown = sorted({r[0] for spec in tables.values() for r in spec} | set(_CHART_IDS))
+    return PopulationContext(
+        id="population", title="Population", template="sections/population.html.j2", source_ids=SOURCE_IDS,
+        key_figures=_key_figures(obs, years[-1]),
+        years=years, pop_table=series["pop_table"], variations=series["variations"], notes=series["notes"],
+        census_notes=[n for n in obs.own_notes(shown, _SECTION_NOTES_SKIPPED) if n not in series["notes"]],
+        **{key: obs.table(spec) for key, spec in tables.items()},
+        age_rows=ages["age_rows"], own_unemployment=ages["own_unemployment"],
+        income=_income(con, base, obs),
+        charts={"population_index": series["index_chart"], "age_structure": ages["age_chart"],
+                "unemployment": ages["unemployment_chart"]})
