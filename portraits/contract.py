@@ -308,11 +308,39 @@ def _schema_md_table(con: duckdb.DuckDBPyConnection, schema: str, table: str,
     return lines
 
 
+def _schema_md_indicators() -> list[str]:
+    """The indicators, as ``schema.md`` lists them (Markdown lines): one table per theme, from the
+    declarations (the same as ``indicators.catalog``'s declared rows), with how each is computed
+    on a territory."""
+    from .themes import themes
+
+    lines = ["## Indicators", "",
+             "Declared in `portraits/themes/` (one `Indicator` each); `indicators.catalog` holds the same "
+             "rows, plus the ones a theme generates from its source (prefixes below). Aggregation: "
+             + "; ".join(f"`{k}`: {v}" for k, v in indicators.AGGREGATIONS.items()) + ".", ""]
+    indicators.catalog()  # the declarations' checks
+    for t in themes():
+        lines += [f"### Theme `{t.ID}`", "",
+                  "| Indicator | Label (French) | Unit | Aggregation | Period | Source |",
+                  "|---|---|---|---|---|---|"]
+        for i in t.INDICATORS:
+            how = i.aggregation
+            if i.numerator:
+                factor = f"{i.factor:g} × " if i.factor != 1 else ""
+                how += f": {factor}({' + '.join(i.numerator)}) / ({' + '.join(i.denominator)})"
+            lines.append(f"| `{i.id}` | {_md(i.label)} | {_md(i.unit)} | {_md(how)} | {_md(i.period)} | "
+                         f"`{i.source_id}`{f' (`{i.column}`)' if i.column else ''} |")
+        for prefix in indicators.generated_prefixes(t):
+            lines.append(f"| `{prefix}…` | generated from the source, one per item | | | | |")
+        lines.append("")
+    return lines
+
+
 def write_schema_md(con: duckdb.DuckDBPyConnection, path: Path | str) -> Path:
     """Write ``schema.md`` (English, for developers of other tools): how to open the database, the
     schema version, the publication guarantee, then one section per documented table with its
     columns, then the indicators. Generated from the database (tables, types, row counts),
-    :data:`COLUMNS` and the indicators' declarations (:func:`indicators.catalog_markdown`)."""
+    :data:`COLUMNS` and the indicators' declarations (:func:`_schema_md_indicators`)."""
     path = Path(path)
     check = check_contract(con)
     if check.errors:
@@ -333,7 +361,7 @@ def write_schema_md(con: duckdb.DuckDBPyConnection, path: Path | str) -> Path:
     for (schema, table), cols in by_table.items():
         lines += _schema_md_table(con, schema, table, cols)
     # what indicators.catalog's rows mean, from the declarations (portraits/themes)
-    lines += indicators.catalog_markdown()
+    lines += _schema_md_indicators()
     if check.skipped_tables:
         lines += ["## Not yet documented", "",
                   "These tables are published but not yet part of the contract; they may change "

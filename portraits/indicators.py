@@ -328,34 +328,3 @@ def build(con: duckdb.DuckDBPyConnection) -> int:
         build_theme(con, t.ID)
     return con.execute("select count(*) from indicators.observation").fetchone()[0]
 
-
-def catalog_markdown() -> list[str]:
-    """The indicators, as ``schema.md`` lists them (Markdown lines): one table per theme, from the
-    declarations (the same as ``indicators.catalog``'s declared rows), with how each is computed
-    on a territory."""
-
-    def cell(text) -> str:
-        return str(text or "").replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-    from .themes import themes
-
-    lines = ["## Indicators", "",
-             "Declared in `portraits/themes/` (one `Indicator` each); `indicators.catalog` holds the same "
-             "rows, plus the ones a theme generates from its source (prefixes below). Aggregation: "
-             + "; ".join(f"`{k}`: {v}" for k, v in AGGREGATIONS.items()) + ".", ""]
-    catalog()  # the declarations' checks
-    for t in themes():
-        lines += [f"### Theme `{t.ID}`", "",
-                  "| Indicator | Label (French) | Unit | Aggregation | Period | Source |",
-                  "|---|---|---|---|---|---|"]
-        for i in t.INDICATORS:
-            how = i.aggregation
-            if i.numerator:
-                factor = f"{i.factor:g} × " if i.factor != 1 else ""
-                how += f": {factor}({' + '.join(i.numerator)}) / ({' + '.join(i.denominator)})"
-            lines.append(f"| `{i.id}` | {cell(i.label)} | {cell(i.unit)} | {cell(how)} | {cell(i.period)} | "
-                         f"`{i.source_id}`{f' (`{i.column}`)' if i.column else ''} |")
-        for prefix in generated_prefixes(t):
-            lines.append(f"| `{prefix}…` | generated from the source, one per item | | | | |")
-        lines.append("")
-    return lines

@@ -88,7 +88,9 @@ def test_adding_a_census_indicator_is_one_declaration(warehouse_db, tmp_path, mo
     finally:
         con.close()
     # schema.md's list of indicators
-    assert any(f"`{NEW_ID}`" in line and "`ENCTOT25`" in line for line in indicators.catalog_markdown())
+    from portraits import contract
+
+    assert any(f"`{NEW_ID}`" in line and "`ENCTOT25`" in line for line in contract._schema_md_indicators())
 
 
 def test_the_sections_tables_come_from_the_declarations():

@@ -55,6 +55,11 @@ def published_database(context: AssetExecutionContext, settings: PortraitsSettin
                                        "contract_fingerprint": fingerprint})
 
 
+def _portrait_sets(con) -> list[str]:
+    """The sets flagged for portraits (``clpe`` and coordinators' sets)."""
+    return [r[0] for r in con.execute("select set_id from ref.territory_set where portraits order by set_id").fetchall()]
+
+
 @asset(group_name="portraits", deps=[published_database], kinds={"html", "pdf"})
 def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) -> MaterializeResult:
     """For every territory of every set flagged for portraits (``clpe`` and coordinators' sets):
@@ -68,8 +73,7 @@ def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) 
     build_dir = settings.build_path()
     db = build_dir / "portraits.duckdb"
     with duckdb.connect(str(db), read_only=True) as con:
-        sets = [r[0] for r in con.execute(
-            "select set_id from ref.territory_set where portraits order by set_id").fetchall()]
+        sets = _portrait_sets(con)
         # the sets rendered through territory_portraits keep their published portraits until
         # that job renders them again on this edition (portraits render, or the sensor after a build)
         carried = set_render.carry_over(con, settings.output_path(), build_dir,
@@ -100,9 +104,6 @@ def portrait_files(context: AssetExecutionContext, settings: PortraitsSettings) 
         "carried_over": MetadataValue.json(carried),
     })
 
-
-def _portrait_sets(con) -> list[str]:
-    return [r[0] for r in con.execute("select set_id from ref.territory_set where portraits order by set_id").fetchall()]
 
 
 @asset(group_name="exports", deps=[portrait_files], kinds={"geojson"})

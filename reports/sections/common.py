@@ -7,14 +7,13 @@ import base64
 
 from typing import TypedDict
 
-from portraits.indicators import catalog
-
 from ..formatting import is_missing, number, percent
+from .observations import declarations
 
 
 class SectionContext(TypedDict):
     """What every section's ``context()`` returns (each section's own type adds the keys its
-    template reads; ``tests/test_rendering.py`` checks the keys returned are exactly those)."""
+    template reads; ``tests/test_section_contexts.py`` checks the keys returned are exactly those)."""
 
     id: str  # anchor of the section
     title: str  # French heading
@@ -41,7 +40,7 @@ def table_rows(table: str) -> list[tuple]:
     None for the latest, French label, kind, decimals, sub)`` (``sub``: a « dont » line). A table no
     declaration names is an error: a section never shows an empty table by a typo."""
     out = [(i.id, r.period or i.period, r.label, _kind(i, r), i.decimals, r.sub)
-           for i in catalog() for r in i.rows if r.table == table]
+           for i in declarations() for r in i.rows if r.table == table]
     if not out:
         raise KeyError(f"no indicator declares a row of the table {table!r} (Indicator.rows)")
     return out

@@ -125,7 +125,7 @@ class EmploiContext(SectionContext):
     first_year_rates: int
 
 
-def _trends(data: Observations, areas: list[dict]) -> dict:
+def _trends(data: Observations) -> dict:
     """Private jobs and job seekers: their series, the table by year and the changes."""
     jobs_years, jobs = data.series("emplois_salaries_prives")
     seek_years, seekers = data.series("demandeurs_emploi_abc")
@@ -276,7 +276,7 @@ def context(con, base: dict) -> EmploiContext | None:
     areas = base["areas"]
     region = next((a for a in areas if a["role"] == "region"), None)
     data = Observations.of(con, base)
-    b = _trends(data, areas)
+    b = _trends(data)
     if not b["jobs_years"] and not b["seek_years"]:
         return None
     b |= _sectors(data, areas) | _recruitment(con, data, areas[0], region) | _unemployment(data)

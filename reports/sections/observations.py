@@ -21,19 +21,25 @@ from portraits.indicators import catalog, generated_prefixes
 
 
 @lru_cache(maxsize=1)
-def _known() -> tuple[frozenset, tuple]:
+def _known() -> tuple[dict, tuple]:
+    """The declarations by id, in catalogue order, and the prefixes the themes generate: read once
+    per process (a portrait asks for them a dozen times)."""
     from portraits.themes import themes
 
-    return (frozenset(i.id for i in catalog()),
-            tuple(p for t in themes() for p in generated_prefixes(t)))
+    return ({i.id: i for i in catalog()}, tuple(p for t in themes() for p in generated_prefixes(t)))
+
+
+def declarations() -> list:
+    """Every declared indicator (``portraits.indicators.Indicator``), in catalogue order."""
+    return list(_known()[0].values())
 
 
 def declared(indicator_id: str):
     """The declaration (``portraits.indicators.Indicator``) of ``indicator_id``."""
-    for i in catalog():
-        if i.id == indicator_id:
-            return i
-    raise KeyError(f"indicator {indicator_id!r} is not declared (portraits/themes, Indicator)")
+    try:
+        return _known()[0][indicator_id]
+    except KeyError:
+        raise KeyError(f"indicator {indicator_id!r} is not declared (portraits/themes, Indicator)") from None
 
 
 def check_known(indicator_id: str) -> None:
